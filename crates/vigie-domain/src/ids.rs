@@ -1,0 +1,54 @@
+//! Identifiers as distinct types: a `ReportId` can never be passed where a `ConversationId` is due.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh random identifier.
+            pub fn random(rng: &mut impl rand::RngCore) -> Self {
+                let mut bytes = [0u8; 16];
+                rng.fill_bytes(&mut bytes);
+                Self(uuid::Builder::from_random_bytes(bytes).into_uuid())
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::Invalid;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self).map_err(|_| crate::Invalid::new("invalid-id"))
+            }
+        }
+    };
+}
+
+id_type!(
+    /// One witness conversation (the live chat and everything said in it).
+    ConversationId
+);
+id_type!(
+    /// The structured report an officer builds from a conversation.
+    ReportId
+);
+id_type!(
+    /// A staff account.
+    StaffId
+);

@@ -1,0 +1,10 @@
+//! The structured report: its life (an explicit state machine) and its fields.
+
+mod fields;
+mod state;
+
+pub use fields::{
+    Activity, FieldErrors, Frequency, Knowledge, PersonRole, Product, ReportFields, ReportInput, Vehicle, VehicleInput,
+    Weekday, FIELD_NAMES,
+};
+pub use state::{ReportState, TransitionError};

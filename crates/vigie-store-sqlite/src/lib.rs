@@ -1,0 +1,259 @@
+//! The embedded SQLite store: one file, created on first start, no set-up.
+//!
+//! One writer connection (SQLite allows one writer at a time; queuing in the pool is cheaper
+//! than retrying on SQLITE_BUSY) and a pool of readers (WAL lets them run beside the writer).
+//! Durability: WAL with `synchronous = FULL`, so an acknowledged commit survives a crash.
+
+mod cases;
+mod decode;
+mod geo;
+mod staff;
+mod witness;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use vigie_domain::{
+    CloseOutcome, ConversationId, DepartementCode, InseeCode, NoteBody, ReasonText, ReportFields, ReportId, StaffId,
+    Timestamp, Username,
+};
+use vigie_store::*;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs the migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(internal)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("secure_delete", "ON");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations").run(&write).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(map_err)?;
+        Ok(Self { write, read })
+    }
+
+    /// Writes a consistent copy of the live database to `dest` (`VACUUM INTO`).
+    pub async fn backup(&self, dest: &Path) -> StoreResult<()> {
+        sqlx::query("VACUUM INTO ?").bind(dest.display().to_string()).execute(&self.write).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn integrity_check(&self) -> StoreResult<String> {
+        sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.read).await.map_err(map_err)
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+/// The one place sqlx errors become store errors.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict("unique"),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict("reference"),
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn create_conversation(&self, new: NewConversation) -> StoreResult<()> {
+        witness::create_conversation(self, new).await
+    }
+    async fn conversation_by_token(&self, token_hash: &str) -> StoreResult<Option<Conversation>> {
+        witness::conversation_by_token(self, token_hash).await
+    }
+    async fn resume(&self, receipt_hash: &str, new_token_hash: &str) -> StoreResult<Option<ConversationId>> {
+        witness::resume(self, receipt_hash, new_token_hash).await
+    }
+    async fn append_message(&self, msg: NewMessage) -> StoreResult<Appended> {
+        witness::append_message(self, msg).await
+    }
+    async fn events_after(&self, conversation: ConversationId, after: u64, limit: u32) -> StoreResult<Vec<Event>> {
+        witness::events_after(self, conversation, after, limit).await
+    }
+    async fn close_by_witness(&self, conversation: ConversationId, at: Timestamp) -> StoreResult<Event> {
+        witness::close_by_witness(self, conversation, at).await
+    }
+
+    async fn create_staff(&self, account: NewStaff) -> StoreResult<StaffId> {
+        staff::create_staff(self, account).await
+    }
+    async fn staff_by_username(&self, username: &Username) -> StoreResult<Option<StaffAccount>> {
+        staff::staff_by_username(self, username).await
+    }
+    async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>> {
+        staff::list_staff(self).await
+    }
+    async fn record_login_failure(&self, id: StaffId, at: Timestamp) -> StoreResult<u32> {
+        staff::record_login_failure(self, id, at).await
+    }
+    async fn record_login_success(&self, id: StaffId) -> StoreResult<()> {
+        staff::record_login_success(self, id).await
+    }
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        staff::create_session(self, session).await
+    }
+    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+        staff::session(self, token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        staff::delete_session(self, token_hash).await
+    }
+
+    async fn queue(&self) -> StoreResult<Vec<QueueEntry>> {
+        cases::queue(self).await
+    }
+    async fn take(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<TakeOutcome> {
+        cases::take(self, conversation, staff, report, at).await
+    }
+    async fn take_next(
+        &self,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<Option<(ConversationId, Event)>> {
+        cases::take_next(self, staff, report, at).await
+    }
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
+        witness::conversation(self, id).await
+    }
+    async fn held_by(&self, staff: StaffId) -> StoreResult<Vec<Conversation>> {
+        cases::held_by(self, Some(staff)).await
+    }
+    async fn active_conversations(&self) -> StoreResult<Vec<Conversation>> {
+        cases::held_by(self, None).await
+    }
+    async fn add_note(&self, case: &AssignedCase, body: NoteBody, at: Timestamp) -> StoreResult<Note> {
+        cases::add_note(self, case, body, at).await
+    }
+    async fn notes(&self, case: &CaseReader) -> StoreResult<Vec<Note>> {
+        cases::notes(self, case).await
+    }
+    async fn save_report(
+        &self,
+        case: &AssignedCase,
+        expected_version: u32,
+        fields: ReportFields,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        cases::save_report(self, case, expected_version, fields, at).await
+    }
+    async fn qualify(&self, case: &AssignedCase, at: Timestamp) -> StoreResult<Report> {
+        cases::qualify(self, case, at).await
+    }
+    async fn close_case(
+        &self,
+        case: &AssignedCase,
+        outcome: CloseOutcome,
+        reason: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        cases::close_case(self, case, outcome, reason, at).await
+    }
+    async fn report_for_conversation(&self, conversation: ConversationId) -> StoreResult<Option<Report>> {
+        cases::report_where(self, "conversation_id", conversation.to_string()).await
+    }
+    async fn report(&self, id: ReportId) -> StoreResult<Option<Report>> {
+        cases::report_where(self, "id", id.to_string()).await
+    }
+    async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
+        cases::report_versions(self, id).await
+    }
+    async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>> {
+        cases::inbox(self, departements).await
+    }
+
+    async fn commune(&self, insee: &InseeCode) -> StoreResult<Option<Commune>> {
+        geo::commune(self, insee).await
+    }
+    async fn search_communes(&self, query: &str, limit: u32) -> StoreResult<Vec<Commune>> {
+        geo::search(self, query, limit).await
+    }
+    async fn import_geo(&self, departements: Vec<Departement>, communes: Vec<Commune>) -> StoreResult<u64> {
+        geo::import(self, departements, communes).await
+    }
+    async fn commune_count(&self) -> StoreResult<u64> {
+        geo::count(self).await
+    }
+    async fn departement(&self, code: &DepartementCode) -> StoreResult<Option<Departement>> {
+        geo::departement(self, code).await
+    }
+
+    async fn audit(&self, entry: NewAudit) -> StoreResult<()> {
+        let mut conn = self.write.acquire().await.map_err(map_err)?;
+        cases::write_audit(&mut conn, &entry).await
+    }
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        cases::audit_log(self, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn conformance_suite_passes_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("vigie.db")).await.unwrap();
+        vigie_store::conformance::run_all(Arc::new(store.clone())).await;
+        assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    }
+
+    #[tokio::test]
+    async fn backup_is_a_readable_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("vigie.db")).await.unwrap();
+        vigie_store::conformance::seed_geo(&store).await;
+        let copy = dir.path().join("copy.db");
+        store.backup(&copy).await.unwrap();
+        let restored = SqliteStore::open(&copy).await.unwrap();
+        assert_eq!(restored.commune_count().await.unwrap(), store.commune_count().await.unwrap());
+    }
+}

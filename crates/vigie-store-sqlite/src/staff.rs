@@ -1,0 +1,124 @@
+//! Staff accounts and their sessions.
+
+use crate::decode::{get, opt_ts, parse};
+use crate::{internal, map_err, SqliteStore};
+use sqlx::sqlite::SqliteRow;
+use vigie_domain::clock::{from_millis, to_millis};
+use vigie_domain::{DepartementCode, Role, StaffId, Timestamp, Username};
+use vigie_store::{NewSession, NewStaff, Session, StaffAccount, StoreResult};
+
+const COLS: &str = "id, username, role, password_hash, departements, failed_logins, last_failed_at";
+
+fn account(row: &SqliteRow) -> StoreResult<StaffAccount> {
+    let role: String = get(row, "role")?;
+    let deps: String = get(row, "departements")?;
+    Ok(StaffAccount {
+        id: parse(row, "id")?,
+        username: get(row, "username")?,
+        role: Role::parse(&role).map_err(internal)?,
+        password_hash: get(row, "password_hash")?,
+        departements: deps.split_whitespace().map(DepartementCode::parse).collect::<Result<_, _>>().map_err(internal)?,
+        failed_logins: u32::try_from(get::<i64>(row, "failed_logins")?).unwrap_or(u32::MAX),
+        last_failed_at: opt_ts(row, "last_failed_at")?,
+    })
+}
+
+pub(crate) async fn create_staff(s: &SqliteStore, a: NewStaff) -> StoreResult<StaffId> {
+    let deps: Vec<&str> = a.departements.iter().map(DepartementCode::as_str).collect();
+    sqlx::query(
+        "INSERT INTO staff (id, username, role, password_hash, departements, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.id.to_string())
+    .bind(a.username.as_str())
+    .bind(a.role.as_str())
+    .bind(&a.password_hash)
+    .bind(deps.join(" "))
+    .bind(to_millis(a.created_at))
+    .execute(&s.write)
+    .await
+    .map_err(map_err)?;
+    Ok(a.id)
+}
+
+pub(crate) async fn staff_by_username(s: &SqliteStore, username: &Username) -> StoreResult<Option<StaffAccount>> {
+    let row = sqlx::query(&format!("SELECT {COLS} FROM staff WHERE username = ?"))
+        .bind(username.as_str())
+        .fetch_optional(&s.read)
+        .await
+        .map_err(map_err)?;
+    row.as_ref().map(account).transpose()
+}
+
+pub(crate) async fn list_staff(s: &SqliteStore) -> StoreResult<Vec<StaffAccount>> {
+    let rows = sqlx::query(&format!("SELECT {COLS} FROM staff ORDER BY role, username"))
+        .fetch_all(&s.read)
+        .await
+        .map_err(map_err)?;
+    rows.iter().map(account).collect()
+}
+
+pub(crate) async fn record_login_failure(s: &SqliteStore, id: StaffId, at: Timestamp) -> StoreResult<u32> {
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE staff SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins",
+    )
+    .bind(to_millis(at))
+    .bind(id.to_string())
+    .fetch_one(&s.write)
+    .await
+    .map_err(map_err)?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+pub(crate) async fn record_login_success(s: &SqliteStore, id: StaffId) -> StoreResult<()> {
+    sqlx::query("UPDATE staff SET failed_logins = 0, last_failed_at = NULL WHERE id = ?")
+        .bind(id.to_string())
+        .execute(&s.write)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+pub(crate) async fn create_session(s: &SqliteStore, n: NewSession) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&n.token_hash)
+    .bind(n.staff.to_string())
+    .bind(&n.csrf_token)
+    .bind(to_millis(n.created_at))
+    .bind(to_millis(n.expires_at))
+    .execute(&s.write)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(crate) async fn session(s: &SqliteStore, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT s.id, s.username, s.role, s.password_hash, s.departements, s.failed_logins, s.last_failed_at, \
+                x.csrf_token, x.expires_at \
+         FROM staff_sessions x JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = ? AND x.expires_at > ?",
+    )
+    .bind(token_hash)
+    .bind(to_millis(now))
+    .fetch_optional(&s.read)
+    .await
+    .map_err(map_err)?;
+    row.map(|row| {
+        Ok(Session {
+            account: account(&row)?,
+            csrf_token: get(&row, "csrf_token")?,
+            expires_at: from_millis(get(&row, "expires_at")?),
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn delete_session(s: &SqliteStore, token_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM staff_sessions WHERE token_hash = ?")
+        .bind(token_hash)
+        .execute(&s.write)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! The witness's side of the store: conversations, tokens, the thread.
+
+use crate::decode::{self, get};
+use crate::{map_err, SqliteStore};
+use sqlx::{Sqlite, Transaction};
+use vigie_domain::clock::to_millis;
+use vigie_domain::{Author, ConversationId, EventKind, Timestamp};
+use vigie_store::{Appended, Conversation, Event, NewConversation, NewMessage, StoreError, StoreResult, Writer};
+
+const CONVERSATION_COLS: &str =
+    "id, state, locale, created_at, operator_id, taken_at, closed_at, last_seq, token_hash";
+
+pub(crate) async fn create_conversation(s: &SqliteStore, new: NewConversation) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO conversations (id, state, locale, receipt_hash, token_hash, created_at) \
+         VALUES (?, 'waiting', ?, ?, ?, ?)",
+    )
+    .bind(new.id.to_string())
+    .bind(new.locale.as_str())
+    .bind(&new.receipt_hash)
+    .bind(&new.token_hash)
+    .bind(to_millis(new.created_at))
+    .execute(&s.write)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(crate) async fn conversation(s: &SqliteStore, id: ConversationId) -> StoreResult<Option<Conversation>> {
+    let row = sqlx::query(&format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(&s.read)
+        .await
+        .map_err(map_err)?;
+    row.as_ref().map(decode::conversation).transpose()
+}
+
+pub(crate) async fn conversation_by_token(s: &SqliteStore, token_hash: &str) -> StoreResult<Option<Conversation>> {
+    let row = sqlx::query(&format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE token_hash = ?"))
+        .bind(token_hash)
+        .fetch_optional(&s.read)
+        .await
+        .map_err(map_err)?;
+    row.as_ref().map(decode::conversation).transpose()
+}
+
+pub(crate) async fn resume(s: &SqliteStore, receipt_hash: &str, new_token: &str) -> StoreResult<Option<ConversationId>> {
+    let id: Option<String> =
+        sqlx::query_scalar("UPDATE conversations SET token_hash = ? WHERE receipt_hash = ? RETURNING id")
+            .bind(new_token)
+            .bind(receipt_hash)
+            .fetch_optional(&s.write)
+            .await
+            .map_err(map_err)?;
+    id.map(|id| id.parse().map_err(crate::internal)).transpose()
+}
+
+/// Appends one event with the next sequence number. The caller holds the write transaction.
+pub(crate) async fn push_event(
+    tx: &mut Transaction<'_, Sqlite>,
+    conversation: ConversationId,
+    kind: EventKind,
+    author: Author,
+    staff: Option<String>,
+    client_id: Option<&str>,
+    body: Option<&str>,
+    at: Timestamp,
+) -> StoreResult<Event> {
+    let seq: i64 = sqlx::query_scalar("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
+        .bind(conversation.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+    sqlx::query(
+        "INSERT INTO events (conversation_id, seq, kind, author, staff_id, client_id, body, at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(conversation.to_string())
+    .bind(seq)
+    .bind(kind.as_str())
+    .bind(author.as_str())
+    .bind(staff)
+    .bind(client_id)
+    .bind(body)
+    .bind(to_millis(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(Event {
+        seq: decode::seq(seq),
+        kind,
+        author,
+        body: body.map(str::to_owned),
+        client_id: client_id.map(str::to_owned),
+        at,
+    })
+}
+
+pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreResult<Appended> {
+    let mut tx = s.write.begin().await.map_err(map_err)?;
+    let conv = msg.conversation.to_string();
+    let author = msg.writer.author();
+    // A retried send: answer the first sequence number, write nothing.
+    let earlier: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = ? AND author = ? AND client_id = ?")
+            .bind(&conv)
+            .bind(author.as_str())
+            .bind(msg.client_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    if let Some(seq) = earlier {
+        return Ok(Appended { seq: decode::seq(seq), duplicate: true });
+    }
+    let row = sqlx::query("SELECT state, operator_id FROM conversations WHERE id = ?")
+        .bind(&conv)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+    let state: String = get(&row, "state")?;
+    let operator: Option<String> = get(&row, "operator_id")?;
+    if state == "closed" {
+        return Err(StoreError::Closed);
+    }
+    let staff = match msg.writer {
+        Writer::Witness => None,
+        Writer::Officer(id) => {
+            // The capability checked who holds the case; here only that someone does.
+            if state != "active" || operator.is_none() {
+                return Err(StoreError::Forbidden);
+            }
+            Some(id.to_string())
+        }
+    };
+    let event = push_event(
+        &mut tx,
+        msg.conversation,
+        EventKind::Message,
+        author,
+        staff,
+        Some(msg.client_id.as_str()),
+        Some(msg.body.as_str()),
+        msg.at,
+    )
+    .await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(Appended { seq: event.seq, duplicate: false })
+}
+
+pub(crate) async fn events_after(
+    s: &SqliteStore,
+    conversation: ConversationId,
+    after: u64,
+    limit: u32,
+) -> StoreResult<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT seq, kind, author, client_id, body, at FROM events \
+         WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    )
+    .bind(conversation.to_string())
+    .bind(i64::try_from(after).unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(&s.read)
+    .await
+    .map_err(map_err)?;
+    rows.iter().map(decode::event).collect()
+}
+
+pub(crate) async fn close_by_witness(s: &SqliteStore, conversation: ConversationId, at: Timestamp) -> StoreResult<Event> {
+    let mut tx = s.write.begin().await.map_err(map_err)?;
+    let state: String = sqlx::query_scalar("SELECT state FROM conversations WHERE id = ?")
+        .bind(conversation.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+    if state == "closed" {
+        // Already ended by an officer: the witness's leaving only revokes the token.
+        sqlx::query("UPDATE conversations SET token_hash = NULL WHERE id = ?")
+            .bind(conversation.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        return Err(StoreError::Closed);
+    }
+    sqlx::query("UPDATE conversations SET state = 'closed', closed_at = ?, token_hash = NULL WHERE id = ?")
+        .bind(to_millis(at))
+        .bind(conversation.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    let event = push_event(&mut tx, conversation, EventKind::Closed, Author::Witness, None, None, None, at).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(event)
+}

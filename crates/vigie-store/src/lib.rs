@@ -1,0 +1,167 @@
+//! The store: the one trait every backend implements, its error type, the capabilities a
+//! caller must hold to touch a case, and the conformance suite every backend must pass.
+//!
+//! Rule: every change is one transaction inside the backend, with its event and audit row;
+//! callers never sequence several writes themselves.
+
+mod capability;
+pub mod conformance;
+mod error;
+mod model;
+
+pub use capability::{AssignedCase, CaseReader, RoutedReport, StaffPrincipal};
+pub use error::StoreError;
+pub use model::*;
+
+use async_trait::async_trait;
+use vigie_domain::{
+    Author, ClientId, CloseOutcome, ConversationId, DepartementCode, InseeCode, MessageBody, NoteBody, ReasonText,
+    ReportFields, ReportId, StaffId, Timestamp, Username,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers (for readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- witness side -------------------------------------------------------------------------
+
+    /// Opens a conversation in the queue. `Conflict` if the receipt hash is already taken.
+    async fn create_conversation(&self, new: NewConversation) -> StoreResult<()>;
+
+    /// The conversation a live witness token belongs to.
+    async fn conversation_by_token(&self, token_hash: &str) -> StoreResult<Option<Conversation>>;
+
+    /// Swaps in a new token for the conversation whose receipt hash matches; earlier tokens stop
+    /// working. `None` when no conversation has this receipt.
+    async fn resume(&self, receipt_hash: &str, new_token_hash: &str) -> StoreResult<Option<ConversationId>>;
+
+    /// Appends a chat message. A `client_id` already used in this conversation returns the first
+    /// message's sequence number with `duplicate: true` and writes nothing.
+    async fn append_message(&self, msg: NewMessage) -> StoreResult<Appended>;
+
+    /// The witness-visible thread after `after`, in order, at most `limit` events.
+    async fn events_after(&self, conversation: ConversationId, after: u64, limit: u32) -> StoreResult<Vec<Event>>;
+
+    /// The witness ends the conversation: a `closed` event, and the token stops working.
+    async fn close_by_witness(&self, conversation: ConversationId, at: Timestamp) -> StoreResult<Event>;
+
+    // --- staff accounts and sessions ------------------------------------------------------------
+
+    async fn create_staff(&self, account: NewStaff) -> StoreResult<StaffId>;
+    async fn staff_by_username(&self, username: &Username) -> StoreResult<Option<StaffAccount>>;
+    async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>>;
+    async fn record_login_failure(&self, staff: StaffId, at: Timestamp) -> StoreResult<u32>;
+    async fn record_login_success(&self, staff: StaffId) -> StoreResult<()>;
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+    /// The live session for a token hash, with its account; `None` if unknown or expired at `now`.
+    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // --- the queue and conversations, staff side --------------------------------------------------
+
+    /// Waiting conversations, highest priority first, then longest wait.
+    async fn queue(&self) -> StoreResult<Vec<QueueEntry>>;
+
+    /// Claims one waiting conversation atomically; exactly one of several racing callers wins.
+    /// The report the officer will fill is created with it, under `report`.
+    async fn take(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<TakeOutcome>;
+
+    /// Claims the conversation at the head of the queue, if any.
+    async fn take_next(
+        &self,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<Option<(ConversationId, Event)>>;
+
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>>;
+
+    /// Open conversations an officer holds.
+    async fn held_by(&self, staff: StaffId) -> StoreResult<Vec<Conversation>>;
+
+    /// Every active conversation (for shift leads).
+    async fn active_conversations(&self) -> StoreResult<Vec<Conversation>>;
+
+    async fn add_note(&self, case: &AssignedCase, body: NoteBody, at: Timestamp) -> StoreResult<Note>;
+    async fn notes(&self, case: &CaseReader) -> StoreResult<Vec<Note>>;
+
+    /// Writes a new version of the report's facts. `VersionConflict` if `expected_version` is not
+    /// the current one; `UnknownCommune` if the commune is not in the gazetteer.
+    async fn save_report(
+        &self,
+        case: &AssignedCase,
+        expected_version: u32,
+        fields: ReportFields,
+        at: Timestamp,
+    ) -> StoreResult<Report>;
+
+    /// Qualifies the report (routing it to the spot's département) and closes the chat.
+    async fn qualify(&self, case: &AssignedCase, at: Timestamp) -> StoreResult<Report>;
+
+    /// Closes the chat without a qualified report: redirected, out of scope or rejected.
+    async fn close_case(
+        &self,
+        case: &AssignedCase,
+        outcome: CloseOutcome,
+        reason: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Report>;
+
+    async fn report_for_conversation(&self, conversation: ConversationId) -> StoreResult<Option<Report>>;
+    async fn report(&self, id: ReportId) -> StoreResult<Option<Report>>;
+    async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>>;
+
+    /// Reports that have left the chat as qualified and belong to one of these départements.
+    async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>>;
+
+    // --- geography --------------------------------------------------------------------------------
+
+    async fn commune(&self, insee: &InseeCode) -> StoreResult<Option<Commune>>;
+    /// Communes whose name starts with the query (accents and case ignored) or whose postcode or
+    /// INSEE code starts with it; the most populous first.
+    async fn search_communes(&self, query: &str, limit: u32) -> StoreResult<Vec<Commune>>;
+    /// Inserts or replaces communes and départements; returns the number of communes written.
+    async fn import_geo(&self, departements: Vec<Departement>, communes: Vec<Commune>) -> StoreResult<u64>;
+    async fn commune_count(&self) -> StoreResult<u64>;
+    async fn departement(&self, code: &DepartementCode) -> StoreResult<Option<Departement>>;
+
+    // --- audit ------------------------------------------------------------------------------------
+
+    /// Records an access that changes nothing (a read of case content, an export).
+    async fn audit(&self, entry: NewAudit) -> StoreResult<()>;
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// Who wrote a message, as the store needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    Witness,
+    Officer(StaffId),
+}
+
+impl Writer {
+    pub fn author(self) -> Author {
+        match self {
+            Writer::Witness => Author::Witness,
+            Writer::Officer(_) => Author::Officer,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub conversation: ConversationId,
+    pub writer: Writer,
+    pub client_id: ClientId,
+    pub body: MessageBody,
+    pub at: Timestamp,
+}

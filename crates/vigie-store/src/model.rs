@@ -1,0 +1,183 @@
+//! Rows as the store hands them out: plain data, already decoded into domain types.
+
+use serde::Serialize;
+use vigie_domain::report::Activity;
+use vigie_domain::{
+    Author, CloseOutcome, ConversationId, ConversationState, DepartementCode, EventKind, InseeCode, Locale,
+    ReportFields, ReportId, ReportState, Role, StaffId, Timestamp, Username,
+};
+
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub id: ConversationId,
+    pub locale: Locale,
+    pub receipt_hash: String,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub state: ConversationState,
+    pub locale: Locale,
+    pub created_at: Timestamp,
+    pub operator: Option<StaffId>,
+    pub taken_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub last_seq: u64,
+    /// Whether the witness can still write with a live token.
+    pub token_live: bool,
+}
+
+/// One event of the witness-visible thread.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    pub kind: EventKind,
+    pub author: Author,
+    pub body: Option<String>,
+    pub client_id: Option<String>,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub seq: u64,
+    /// The `client_id` had been seen: nothing was written, `seq` is the first message's.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueEntry {
+    pub conversation: ConversationId,
+    pub locale: Locale,
+    pub waiting_since: Timestamp,
+    pub priority: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TakeOutcome {
+    Taken(Event),
+    AlreadyTaken,
+    NotFound,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub id: StaffId,
+    pub username: Username,
+    pub role: Role,
+    pub password_hash: String,
+    pub departements: Vec<DepartementCode>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffAccount {
+    pub id: StaffId,
+    pub username: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub departements: Vec<DepartementCode>,
+    pub failed_logins: u32,
+    pub last_failed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub staff: StaffId,
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: StaffAccount,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub id: ReportId,
+    pub conversation: ConversationId,
+    pub state: ReportState,
+    pub version: u32,
+    pub fields: ReportFields,
+    pub departement: Option<DepartementCode>,
+    pub outcome: Option<CloseOutcome>,
+    pub outcome_reason: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub qualified_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportVersion {
+    pub version: u32,
+    pub saved_at: Timestamp,
+    pub saved_by: String,
+    pub fields: ReportFields,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSummary {
+    pub id: ReportId,
+    pub state: ReportState,
+    pub activity: Option<Activity>,
+    pub commune: Option<InseeCode>,
+    pub commune_name: Option<String>,
+    pub departement: Option<DepartementCode>,
+    pub weapons: bool,
+    pub qualified_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Commune {
+    pub insee: InseeCode,
+    pub name: String,
+    /// `commune` or `arrondissement`.
+    pub kind: String,
+    pub departement: DepartementCode,
+    pub postcodes: Vec<String>,
+    pub population: u64,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Departement {
+    pub code: DepartementCode,
+    pub name: String,
+}
+
+/// What an audit row says: who did what to which target, and why.
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub actor: Option<StaffId>,
+    pub action: &'static str,
+    pub target: String,
+    pub purpose: &'static str,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub purpose: String,
+}
