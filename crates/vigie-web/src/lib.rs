@@ -1,1 +1,142 @@
+//! Vigie's web edge: the router, extractors, handlers, templates, static assets, the live hub
+//! and translations. Handlers extract and authorize, call one store operation, then render.
+//! No SQL here.
 
+pub mod auth;
+pub mod crypto;
+pub mod error;
+pub mod hub;
+pub mod i18n;
+mod openapi;
+mod pages;
+pub mod security;
+mod staff;
+mod static_files;
+mod witness;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use crypto::SecretKey;
+use hub::Hub;
+use i18n::{I18n, Tr};
+use rand::rngs::StdRng;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use vigie_domain::{Clock, Locale};
+use vigie_store::Store;
+
+/// Settings the web layer needs, decided by the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (on unless explicitly turned off for plain-HTTP development).
+    pub cookie_secure: bool,
+    /// How long a staff session lasts.
+    pub session_ttl: time::Duration,
+    /// Demo mode: the pages say so.
+    pub demo: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { cookie_secure: true, session_ttl: time::Duration::hours(12), demo: false }
+    }
+}
+
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    rng: Mutex<StdRng>,
+    pub hub: Hub,
+    i18n: Arc<I18n>,
+    pub secret: SecretKey,
+    pub settings: Settings,
+    /// Cancelled at shutdown: every long-lived task (WebSocket, long poll) watches it.
+    pub shutdown: CancellationToken,
+    /// Tracks WebSocket tasks so shutdown can wait for them.
+    pub tasks: TaskTracker,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: StdRng,
+        secret: SecretKey,
+        settings: Settings,
+    ) -> Result<Self, String> {
+        Ok(Self(Arc::new(Inner {
+            store,
+            clock,
+            rng: Mutex::new(rng),
+            hub: Hub::default(),
+            i18n: Arc::new(I18n::load()?),
+            secret,
+            settings,
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        })))
+    }
+
+    /// Randomness is an input: everything random goes through the state's generator.
+    pub fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+        match self.rng.lock() {
+            Ok(mut rng) => f(&mut rng),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    pub fn tr(&self, locale: Locale) -> Tr {
+        Tr::new(self.i18n.clone(), locale)
+    }
+}
+
+/// The largest request body accepted anywhere (messages are at most 4,000 characters).
+const MAX_BODY: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(witness::router())
+        .merge(staff::router())
+        .merge(openapi::router())
+        .merge(static_files::router())
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(security::access_log))
+        .with_state(state)
+}
+
+/// JSON bodies, with a typed error instead of axum's plain-text rejection.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = error::AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(error::AppError::BadRequest("json-content-type")),
+            Err(JsonRejection::BytesRejection(_)) => Err(error::AppError::BadRequest("body-too-large")),
+            Err(_) => Err(error::AppError::BadRequest("json-invalid")),
+        }
+    }
+}

@@ -1,1 +1,149 @@
-fn main(){}
+//! `vigie`: serve the platform, manage staff accounts, import geography, back up.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+use vigie::config::Config;
+use vigie::staff_cli::DEMO_ACCOUNTS;
+use vigie_domain::Role;
+use vigie_store::Store;
+
+#[derive(Parser)]
+#[command(name = "vigie", version, about = "Anonymous live reporting of drug-dealing spots")]
+struct Cli {
+    /// TOML configuration file (also VIGIE_CONFIG).
+    #[arg(long, global = true, env = "VIGIE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides the file and VIGIE_LISTEN).
+    #[arg(long, global = true)]
+    listen: Option<std::net::SocketAddr>,
+    /// Data directory (overrides the file and VIGIE_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL, sqlite://FILE (overrides the file and VIGIE_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (the default).
+    Serve {
+        /// Demo mode: a separate demo database with one account per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the service in demo mode (same as `serve --demo`).
+    Demo,
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Geography.
+    Geo {
+        #[command(subcommand)]
+        command: GeoCommand,
+    },
+    /// Write a consistent copy of the live database to FILE.
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create an account; the password is read from standard input (first line).
+    Add {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        username: String,
+        /// Départements of an analyst, comma-separated (e.g. 59,62).
+        #[arg(long, value_delimiter = ',')]
+        departements: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GeoCommand {
+    /// Load communes.csv and departements.csv (open-data format) from DIR, with centroids.
+    Import { dir: PathBuf },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).map_err(|_| "one of: operator, supervisor, analyst, investigator, auditor, admin".to_owned())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vigie: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(url) = cli.database_url {
+        config.database_url = Some(url);
+    }
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    let demo = matches!(command, Command::Demo | Command::Serve { demo: true });
+    if demo && config.database_url.is_none() {
+        // Demo accounts live only in the demo database.
+        config.database_url = Some(format!("sqlite://{}", config.data_dir.join("demo.db").display()));
+    }
+    vigie::telemetry::init(&config);
+    let store = vigie::open_store(&config).await?;
+    match command {
+        Command::Serve { .. } | Command::Demo => {
+            if demo {
+                vigie::ensure_gazetteer(&store).await?;
+                vigie::staff_cli::seed_demo(&store).await?;
+                println!("Demo mode. Staff console: http://{}/staff/login", config.listen);
+                for (username, role, password, _) in DEMO_ACCOUNTS {
+                    println!("  {:<12} {:<13} password: {password}", username, role.as_str());
+                }
+            }
+            vigie::serve(&config, store, demo, vigie::shutdown_signal()).await
+        }
+        Command::Staff { command: StaffCommand::Add { role, username, departements } } => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            vigie::staff_cli::add(&store, role, &username, password, &departements).await?;
+            println!("account {username} created ({})", role.as_str());
+            store.close().await;
+            Ok(())
+        }
+        Command::Geo { command: GeoCommand::Import { dir } } => {
+            let (deps, communes) = vigie::geo::read_dir(&dir)?;
+            let with_centroid = communes.iter().filter(|c| c.lat.is_some()).count();
+            let n = store.import_geo(deps, communes).await?;
+            println!("{n} communes imported ({with_centroid} with a centroid)");
+            store.close().await;
+            Ok(())
+        }
+        Command::Backup { file } => {
+            if file.exists() {
+                anyhow::bail!("{} exists already", file.display());
+            }
+            store.backup(&file).await?;
+            println!("backup written to {}", file.display());
+            store.close().await;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Secrets and their hashes: witness tokens, receipt codes, staff sessions, passwords.
+//!
+//! Tokens are 256-bit random values; only their SHA-256 is stored. A receipt code has only
+//! ~53 bits, so it is hashed with HMAC under the installation's secret key, kept outside the
+//! database: a stolen database alone does not let anyone test codes.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use vigie_domain::ReceiptCode;
+
+/// The installation's secret key (32 bytes).
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn receipt_hash(&self, code: &ReceiptCode) -> String {
+        // HMAC accepts keys of any length; this cannot fail.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else { return String::new() };
+        mac.update(b"vigie-receipt-v1:");
+        mac.update(code.digits().as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(****)")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh random token, URL-safe base64 of 32 bytes.
+pub fn new_token(rng: &mut impl RngCore) -> String {
+    let mut bytes = [0u8; 32];
+    rng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Argon2id with the crate's default parameters (19 MiB, 2 passes).
+pub fn hash_password(password: &str, rng: &mut (impl RngCore + rand::CryptoRng)) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    rng.fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A real Argon2id hash of nothing anyone knows, verified against when a username is unknown so
+/// that a failed login takes as long whether or not the account exists.
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nLd6hXxO9rNcNe0Rjn1Ku/Kg6ayZ7hHEh0TfnWUu1c";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    #[test]
+    fn passwords_verify_only_with_the_right_secret() {
+        let hash = hash_password("correct horse battery", &mut StdRng::seed_from_u64(1)).unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn receipt_hash_depends_on_the_key() {
+        let code = ReceiptCode::parse("1234567812345678").unwrap();
+        let a = SecretKey::from_bytes([1; 32]).receipt_hash(&code);
+        let b = SecretKey::from_bytes([2; 32]).receipt_hash(&code);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+}

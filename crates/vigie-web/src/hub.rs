@@ -1,0 +1,96 @@
+//! The live hub: hints that something changed, never the data itself.
+//!
+//! A socket subscribes to a conversation and gets a `watch` receiver; after each commit the
+//! writer bumps the signal. The socket then reads what it has not seen from the store, by
+//! sequence number, so a coalesced or lost hint costs latency, never data.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::watch;
+use vigie_domain::ConversationId;
+
+/// What changed in a conversation: the last committed sequence number, a counter of changes
+/// that are not thread events (token revoked, notes, report saved).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Signal {
+    pub seq: u64,
+    pub epoch: u64,
+    pub notes: u64,
+}
+
+pub struct Hub {
+    conversations: Mutex<HashMap<ConversationId, watch::Sender<Signal>>>,
+    staff: watch::Sender<u64>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self { conversations: Mutex::new(HashMap::new()), staff: watch::channel(0).0 }
+    }
+}
+
+impl Hub {
+    pub fn subscribe(&self, id: ConversationId) -> watch::Receiver<Signal> {
+        let Ok(mut map) = self.conversations.lock() else { return watch::channel(Signal::default()).1 };
+        map.entry(id).or_insert_with(|| watch::channel(Signal::default()).0).subscribe()
+    }
+
+    fn bump(&self, id: ConversationId, change: impl FnOnce(&mut Signal)) {
+        let Ok(mut map) = self.conversations.lock() else { return };
+        if let Some(tx) = map.get(&id) {
+            if tx.receiver_count() == 0 {
+                map.remove(&id);
+            } else {
+                tx.send_modify(change);
+            }
+        }
+    }
+
+    /// A thread event was committed.
+    pub fn event(&self, id: ConversationId, seq: u64) {
+        self.bump(id, |s| s.seq = s.seq.max(seq));
+    }
+
+    /// The witness's token changed or the conversation was closed.
+    pub fn epoch(&self, id: ConversationId) {
+        self.bump(id, |s| s.epoch += 1);
+    }
+
+    /// A note was added or the report saved (staff only).
+    pub fn staff_change(&self, id: ConversationId) {
+        self.bump(id, |s| s.notes += 1);
+    }
+
+    /// The queue or the set of held conversations changed.
+    pub fn queue_changed(&self) {
+        self.staff.send_modify(|n| *n += 1);
+    }
+
+    pub fn subscribe_queue(&self) -> watch::Receiver<u64> {
+        self.staff.subscribe()
+    }
+
+    /// How many conversations have live subscribers (for tests and metrics).
+    pub fn live_conversations(&self) -> usize {
+        self.conversations.lock().map(|m| m.values().filter(|tx| tx.receiver_count() > 0).count()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn subscribers_see_the_latest_sequence_and_entries_are_dropped_when_unused() {
+        let hub = Hub::default();
+        let id = ConversationId::random(&mut rand::thread_rng());
+        let mut rx = hub.subscribe(id);
+        hub.event(id, 3);
+        hub.event(id, 2);
+        rx.changed().await.unwrap();
+        assert_eq!(rx.borrow_and_update().seq, 3);
+        drop(rx);
+        hub.event(id, 4);
+        assert_eq!(hub.live_conversations(), 0);
+    }
+}

@@ -1,0 +1,491 @@
+//! The staff console pages. Each page's extractor states the permission it needs.
+
+use super::{human_time, render, script_strings};
+use crate::auth::{cookie, same, set_cookie, Admin, Analyst, Auditor, Officer, Staff, SESSION_COOKIE};
+use crate::crypto::new_token;
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr, LANG_COOKIE};
+use crate::staff::login_with_password;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::StatusCode;
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use vigie_domain::report::{Activity, Frequency, Knowledge, PersonRole, Product, Weekday};
+use vigie_domain::{CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, Role};
+use vigie_store::{CaseReader, RoutedReport};
+
+const LOGIN_COOKIE: &str = "vigie_login";
+
+pub struct NavLink {
+    href: &'static str,
+    label: String,
+    current: bool,
+}
+
+pub struct Me {
+    links: Vec<NavLink>,
+    who: String,
+    csrf: String,
+}
+
+fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
+    let role = staff.principal.role;
+    let mut links = Vec::new();
+    let mut add = |href: &'static str, key: &str| links.push(NavLink { href, label: t.get(key), current: path.starts_with(href) });
+    if role.may(Permission::HandleConversations) {
+        add("/staff/console", "nav-console");
+    }
+    if role.may(Permission::ReadRoutedReports) {
+        add("/staff/reports", "nav-reports");
+    }
+    if role == Role::Investigator {
+        add("/staff/dossiers", "nav-dossiers");
+    }
+    if role.may(Permission::ReadAuditLog) {
+        add("/staff/audit", "nav-audit");
+    }
+    if role.may(Permission::ManageAccounts) {
+        add("/staff/accounts", "nav-accounts");
+    }
+    let who = t.with(
+        "logged-in-as",
+        &[("username", staff.principal.username.clone()), ("role", t.choice("role", role.as_str()))],
+    );
+    Me { links, who, csrf: staff.csrf.clone() }
+}
+
+/// Where each role starts.
+fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Operator | Role::Supervisor => "/staff/console",
+        Role::Analyst => "/staff/reports",
+        Role::Investigator => "/staff/dossiers",
+        Role::Auditor => "/staff/audit",
+        Role::Admin => "/staff/accounts",
+    }
+}
+
+pub async fn home(staff: Staff) -> Redirect {
+    Redirect::to(home_of(staff.principal.role))
+}
+
+#[derive(Deserialize)]
+pub struct Back {
+    #[serde(default)]
+    back: String,
+}
+
+/// Sets the staff language cookie (a session cookie) and goes back to the page.
+pub async fn switch_language(State(state): State<AppState>, Path(to): Path<String>, Query(q): Query<Back>) -> Response {
+    let locale = Locale::parse(&to).unwrap_or_default();
+    let safe_back = q.back.starts_with("/staff") && !q.back.contains("//") && !q.back.contains('\\');
+    let back = if safe_back { q.back } else { "/staff".to_owned() };
+    (
+        StatusCode::SEE_OTHER,
+        AppendHeaders([
+            (SET_COOKIE, set_cookie(LANG_COOKIE, locale.as_str(), state.settings.cookie_secure, None)),
+            (LOCATION, back),
+        ]),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+struct LoginPage {
+    t: Tr,
+    me: Option<Me>,
+    path: &'static str,
+    csrf: String,
+    error: Option<String>,
+    username: String,
+    demo: bool,
+}
+
+fn login_form(state: &AppState, t: Tr, status: StatusCode, error: Option<String>, username: String) -> Response {
+    let csrf = state.with_rng(|rng| new_token(rng));
+    let page = LoginPage { t, me: None, path: "/staff/login", csrf: csrf.clone(), error, username, demo: state.settings.demo };
+    match render(&page) {
+        Ok(html) => (
+            status,
+            AppendHeaders([(SET_COOKIE, set_cookie(LOGIN_COOKIE, &csrf, state.settings.cookie_secure, None))]),
+            html,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn login_page(State(state): State<AppState>, Lang(locale): Lang) -> Response {
+    login_form(&state, state.tr(locale), StatusCode::OK, None, String::new())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let t = state.tr(locale);
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same(&expected, &form.csrf) {
+        return login_form(&state, t.clone(), StatusCode::FORBIDDEN, Some(t.get("error-csrf-invalid")), form.username);
+    }
+    match login_with_password(&state, &form.username, &form.password).await {
+        Ok(outcome) => (
+            StatusCode::SEE_OTHER,
+            AppendHeaders([
+                (SET_COOKIE, outcome.cookie),
+                (SET_COOKIE, set_cookie(LOGIN_COOKIE, "", state.settings.cookie_secure, Some(0))),
+                (LOCATION, home_of(outcome.role).to_owned()),
+            ]),
+        )
+            .into_response(),
+        Err(e) => {
+            let message = t.get(&format!("error-{}", e.code()));
+            login_form(&state, t, e.status(), Some(message), form.username)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, staff: Staff, Form(form): Form<LogoutForm>) -> Result<Response, AppError> {
+    if !same(&form.csrf, &staff.csrf) {
+        return Err(AppError::Forbidden);
+    }
+    state.store.delete_session(&staff.token_hash).await?;
+    Ok((
+        StatusCode::SEE_OTHER,
+        AppendHeaders([
+            (SET_COOKIE, set_cookie(SESSION_COOKIE, "", state.settings.cookie_secure, Some(0))),
+            (LOCATION, "/staff/login".to_owned()),
+        ]),
+    )
+        .into_response())
+}
+
+const CONSOLE_KEYS: &[&str] = &[
+    "take-button",
+    "open-button",
+    "queue-waiting",
+    "queue-count",
+    "witness-left",
+    "live-status-connected",
+    "live-status-offline",
+    "author-witness",
+    "author-officer",
+    "author-system",
+    "event-officer-joined",
+    "event-closed-witness",
+    "event-closed-system",
+    "notes-empty",
+    "report-saved",
+    "report-version",
+    "qualified-done",
+    "closed-done",
+    "case-closed",
+    "sending",
+];
+
+fn console_strings(t: &Tr) -> String {
+    script_strings(t, CONSOLE_KEYS, &["error-", "field-error-", "state-"])
+}
+
+#[derive(Template)]
+#[template(path = "staff_console.html")]
+struct ConsolePage {
+    t: Tr,
+    me: Option<Me>,
+    path: &'static str,
+    supervisor: bool,
+    strings: String,
+    csrf: String,
+}
+
+pub async fn console(State(state): State<AppState>, Lang(locale): Lang, Officer(staff): Officer) -> Result<Html<String>, AppError> {
+    let t = state.tr(locale);
+    render(&ConsolePage {
+        me: Some(me(&t, &staff, "/staff/console")),
+        path: "/staff/console",
+        supervisor: staff.principal.role.may(Permission::ReadAllConversations),
+        strings: console_strings(&t),
+        csrf: staff.csrf.clone(),
+        t,
+    })
+}
+
+pub struct Opt {
+    value: &'static str,
+    label: String,
+}
+
+pub struct ReportForm {
+    activities: Vec<Opt>,
+    weekdays: Vec<Opt>,
+    frequencies: Vec<Opt>,
+    roles: Vec<Opt>,
+    products: Vec<Opt>,
+    knowledge: Vec<Opt>,
+    outcomes: Vec<Opt>,
+    vehicle_slots: Vec<(usize, String)>,
+}
+
+fn opts(t: &Tr, prefix: &str, values: impl IntoIterator<Item = &'static str>) -> Vec<Opt> {
+    values.into_iter().map(|value| Opt { value, label: t.choice(prefix, value) }).collect()
+}
+
+fn report_form(t: &Tr) -> ReportForm {
+    ReportForm {
+        activities: opts(t, "activity", Activity::ALL.iter().map(|a| a.as_str())),
+        weekdays: opts(t, "weekday", Weekday::ALL.iter().map(|a| a.as_str())),
+        frequencies: opts(t, "frequency", Frequency::ALL.iter().map(|a| a.as_str())),
+        roles: opts(t, "person", PersonRole::ALL.iter().map(|a| a.as_str())),
+        products: opts(t, "product", Product::ALL.iter().map(|a| a.as_str())),
+        knowledge: opts(t, "knowledge", Knowledge::ALL.iter().map(|a| a.as_str())),
+        outcomes: opts(t, "outcome", CloseOutcome::ALL.iter().map(|a| a.as_str())),
+        vehicle_slots: (1..=3).map(|n| (n, t.with("vehicle-n", &[("n", n.to_string())]))).collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_conversation.html")]
+struct ConversationPage {
+    t: Tr,
+    me: Option<Me>,
+    path: String,
+    id: ConversationId,
+    short_id: String,
+    form: ReportForm,
+    strings: String,
+    csrf: String,
+}
+
+pub async fn conversation(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Officer(staff): Officer,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let id: ConversationId = id.parse().map_err(|_| AppError::NotFound)?;
+    CaseReader::obtain(state.store.as_ref(), &staff.principal, id, "handling", state.clock.now()).await?;
+    let t = state.tr(locale);
+    let path = format!("/staff/conversations/{id}");
+    render(&ConversationPage {
+        me: Some(me(&t, &staff, "/staff/console")),
+        short_id: id.to_string()[..8].to_owned(),
+        form: report_form(&t),
+        strings: console_strings(&t),
+        csrf: staff.csrf.clone(),
+        path,
+        id,
+        t,
+    })
+}
+
+pub struct InboxRow {
+    id: ReportId,
+    received: String,
+    commune: String,
+    departement: String,
+    activity: String,
+    weapons: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_inbox.html")]
+struct InboxPage {
+    t: Tr,
+    me: Option<Me>,
+    path: &'static str,
+    lead: String,
+    rows: Vec<InboxRow>,
+}
+
+pub async fn inbox(State(state): State<AppState>, Lang(locale): Lang, Analyst(staff): Analyst) -> Result<Html<String>, AppError> {
+    let t = state.tr(locale);
+    let deps: Vec<&str> = staff.principal.departements.iter().map(|d| d.as_str()).collect();
+    let rows = state
+        .store
+        .inbox(&staff.principal.departements)
+        .await?
+        .into_iter()
+        .map(|r| InboxRow {
+            id: r.id,
+            received: r.qualified_at.map(|q| human_time(locale, q)).unwrap_or_default(),
+            commune: match (r.commune_name, r.commune) {
+                (Some(name), Some(code)) => format!("{name} ({code})"),
+                (_, Some(code)) => code.to_string(),
+                _ => String::new(),
+            },
+            departement: r.departement.map(|d| d.to_string()).unwrap_or_default(),
+            activity: r.activity.map(|a| t.choice("activity", a.as_str())).unwrap_or_default(),
+            weapons: t.get(if r.weapons { "yes" } else { "no" }),
+            state: t.choice("state", r.state.as_str()),
+        })
+        .collect();
+    render(&InboxPage {
+        me: Some(me(&t, &staff, "/staff/reports")),
+        path: "/staff/reports",
+        lead: t.with("inbox-lead", &[("departements", deps.join(", "))]),
+        rows,
+        t,
+    })
+}
+
+/// The facts of a report, labelled in the page's language.
+fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, String)> {
+    let join = |items: Vec<String>| items.join(", ");
+    let mut out = Vec::new();
+    let mut push = |key: &str, value: String| {
+        if !value.is_empty() {
+            out.push((t.get(key), value));
+        }
+    };
+    push("field-activity", f.activity.map(|a| t.choice("activity", a.as_str())).unwrap_or_default());
+    push("field-activity_other", f.activity_other.clone().unwrap_or_default());
+    push("field-commune", commune.unwrap_or_default());
+    push("field-place", f.place.clone().unwrap_or_default());
+    push("field-days", join(f.days.iter().map(|d| t.choice("weekday", d.as_str())).collect()));
+    push("field-hours_from", f.hours_from.clone().unwrap_or_default());
+    push("field-hours_to", f.hours_to.clone().unwrap_or_default());
+    push("field-frequency", f.frequency.map(|a| t.choice("frequency", a.as_str())).unwrap_or_default());
+    push("field-people_count", f.people_count.map(|n| n.to_string()).unwrap_or_default());
+    push("field-roles", join(f.roles.iter().map(|d| t.choice("person", d.as_str())).collect()));
+    push("field-descriptions", f.descriptions.clone().unwrap_or_default());
+    let vehicles: Vec<String> = f
+        .vehicles
+        .iter()
+        .map(|v| {
+            [v.make.as_deref(), v.colour.as_deref(), v.plate.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+        })
+        .collect();
+    push("field-vehicles", vehicles.join(" ; "));
+    push("field-products", join(f.products.iter().map(|d| t.choice("product", d.as_str())).collect()));
+    push("field-products_other", f.products_other.clone().unwrap_or_default());
+    push("field-weapons", t.get(if f.weapons { "yes" } else { "no" }));
+    push("field-weapons_details", f.weapons_details.clone().unwrap_or_default());
+    push("field-knowledge", f.knowledge.map(|a| t.choice("knowledge", a.as_str())).unwrap_or_default());
+    out
+}
+
+#[derive(Template)]
+#[template(path = "staff_report.html")]
+struct ReportPage {
+    t: Tr,
+    me: Option<Me>,
+    path: String,
+    short_id: String,
+    state: String,
+    qualified: String,
+    facts: Vec<(String, String)>,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Analyst(staff): Analyst,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
+    let routed = RoutedReport::obtain(state.store.as_ref(), &staff.principal, id, "analysis", state.clock.now()).await?;
+    let report = state.store.report(routed.report()).await?.ok_or(AppError::NotFound)?;
+    let commune = match &report.fields.commune {
+        Some(code) => state.store.commune(code).await?.map(|c| format!("{} ({})", c.name, c.insee)),
+        None => None,
+    };
+    let t = state.tr(locale);
+    render(&ReportPage {
+        me: Some(me(&t, &staff, "/staff/reports")),
+        path: format!("/staff/reports/{id}"),
+        short_id: id.to_string()[..8].to_owned(),
+        state: t.choice("state", report.state.as_str()),
+        qualified: report
+            .qualified_at
+            .map(|q| t.with("report-qualified-at", &[("date", human_time(locale, q))]))
+            .unwrap_or_default(),
+        facts: facts(&t, &report.fields, commune),
+        t,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff_audit.html")]
+struct AuditPage {
+    t: Tr,
+    me: Option<Me>,
+    path: &'static str,
+    rows: Vec<(String, String, String, String, String)>,
+}
+
+pub async fn audit(State(state): State<AppState>, Lang(locale): Lang, Auditor(staff): Auditor) -> Result<Html<String>, AppError> {
+    let t = state.tr(locale);
+    let rows = state
+        .store
+        .audit_log(500)
+        .await?
+        .into_iter()
+        .map(|a| (human_time(locale, a.at), a.actor.unwrap_or_default(), a.action, a.target, a.purpose))
+        .collect();
+    render(&AuditPage { me: Some(me(&t, &staff, "/staff/audit")), path: "/staff/audit", rows, t })
+}
+
+#[derive(Template)]
+#[template(path = "staff_accounts.html")]
+struct AccountsPage {
+    t: Tr,
+    me: Option<Me>,
+    path: &'static str,
+    rows: Vec<(String, String, String, String)>,
+}
+
+pub async fn accounts(State(state): State<AppState>, Lang(locale): Lang, Admin(staff): Admin) -> Result<Html<String>, AppError> {
+    let t = state.tr(locale);
+    let rows = state
+        .store
+        .list_staff()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let deps: Vec<String> = a.departements.iter().map(ToString::to_string).collect();
+            let locked = a.failed_logins >= crate::auth::MAX_FAILED_LOGINS;
+            (a.username, t.choice("role", a.role.as_str()), deps.join(", "), t.get(if locked { "yes" } else { "no" }))
+        })
+        .collect();
+    render(&AccountsPage { me: Some(me(&t, &staff, "/staff/accounts")), path: "/staff/accounts", rows, t })
+}
+
+#[derive(Template)]
+#[template(path = "staff_dossiers.html")]
+struct DossiersPage {
+    t: Tr,
+    me: Option<Me>,
+    path: &'static str,
+}
+
+pub async fn dossiers(State(state): State<AppState>, Lang(locale): Lang, staff: Staff) -> Result<Html<String>, AppError> {
+    if staff.principal.role != Role::Investigator {
+        return Err(AppError::Forbidden);
+    }
+    let t = state.tr(locale);
+    render(&DossiersPage { me: Some(me(&t, &staff, "/staff/dossiers")), path: "/staff/dossiers", t })
+}

@@ -1,0 +1,77 @@
+//! The staff JSON API under `/api/v1/staff/`: sessions, the queue, cases, reports, the
+//! gazetteer, the audit log and accounts. The console pages use it.
+
+mod cases;
+mod directory;
+mod session;
+mod ws;
+
+use crate::AppState;
+use axum::routing::{get, post, put};
+use axum::Router;
+use serde::Serialize;
+use vigie_store::{Event, Note};
+
+pub use session::login_with_password;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/login", post(session::login))
+        .route("/api/v1/staff/logout", post(session::logout))
+        .route("/api/v1/staff/me", get(session::me))
+        .route("/api/v1/staff/queue", get(cases::queue))
+        .route("/api/v1/staff/queue/take-next", post(cases::take_next))
+        .route("/api/v1/staff/conversations", get(cases::mine))
+        .route("/api/v1/staff/conversations/{id}", get(cases::show))
+        .route("/api/v1/staff/conversations/{id}/take", post(cases::take))
+        .route("/api/v1/staff/conversations/{id}/events", get(cases::events))
+        .route("/api/v1/staff/conversations/{id}/messages", post(cases::send))
+        .route("/api/v1/staff/conversations/{id}/notes", post(cases::note))
+        .route("/api/v1/staff/conversations/{id}/report", put(cases::save_report))
+        .route("/api/v1/staff/conversations/{id}/qualify", post(cases::qualify))
+        .route("/api/v1/staff/conversations/{id}/close", post(cases::close))
+        .route("/api/v1/staff/communes", get(directory::communes))
+        .route("/api/v1/staff/reports", get(directory::inbox))
+        .route("/api/v1/staff/reports/{id}", get(directory::report))
+        .route("/api/v1/staff/audit", get(directory::audit))
+        .route("/api/v1/staff/accounts", get(directory::accounts))
+        .route("/api/v1/staff/ws", get(ws::upgrade))
+}
+
+/// An event as staff see it.
+#[derive(Debug, Serialize)]
+pub struct StaffEvent {
+    pub seq: u64,
+    pub kind: vigie_domain::EventKind,
+    pub author: vigie_domain::Author,
+    pub body: Option<String>,
+    pub client_id: Option<String>,
+    pub at: String,
+}
+
+impl From<Event> for StaffEvent {
+    fn from(e: Event) -> Self {
+        Self {
+            seq: e.seq,
+            kind: e.kind,
+            author: e.author,
+            body: e.body,
+            client_id: e.client_id,
+            at: vigie_domain::clock::rfc3339(e.at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StaffNote {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+impl From<Note> for StaffNote {
+    fn from(n: Note) -> Self {
+        Self { id: n.id, author: n.author, body: n.body, at: vigie_domain::clock::rfc3339(n.at) }
+    }
+}

@@ -1,0 +1,174 @@
+//! The console's live channel: the queue and the officer's conversations, and the thread and
+//! notes of the one conversation on screen. Hints come from the hub; data from the store.
+
+use super::cases::{held, queue_items};
+use super::{StaffEvent, StaffNote};
+use crate::auth::Officer;
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use vigie_domain::ConversationId;
+use vigie_store::CaseReader;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Incoming {
+    Watch { conversation_id: ConversationId, #[serde(default)] after: u64 },
+    Unwatch,
+    Ping,
+}
+
+/// Refuses cross-site WebSocket hijacking: a browser always sends `Origin` on a WebSocket.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    match (host, origin) {
+        (Some(host), Some(origin)) => {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        }
+        (_, None) => true, // not a browser
+        _ => false,
+    }
+}
+
+pub async fn upgrade(State(state): State<AppState>, officer: Officer, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if !same_origin(&headers) {
+        return AppError::Forbidden.into_response();
+    }
+    let tracker = state.tasks.clone();
+    ws.max_message_size(16 * 1024).on_upgrade(move |socket| tracker.track_future(run(state, officer, socket)))
+}
+
+fn frame(v: Value) -> Message {
+    Message::Text(Utf8Bytes::from(v.to_string()))
+}
+
+struct Watched {
+    id: ConversationId,
+    reader: CaseReader,
+    last: u64,
+    signal: watch::Receiver<crate::hub::Signal>,
+    notes: u64,
+}
+
+async fn overview(state: &AppState, officer: &Officer) -> Result<Message, AppError> {
+    let mine = held(state, officer).await?;
+    let all = if officer.0.principal.role.may(vigie_domain::Permission::ReadAllConversations) {
+        let active = state.store.active_conversations().await?;
+        Some(active.into_iter().map(|c| json!({ "conversation_id": c.id, "taken_at": c.taken_at.map(vigie_domain::clock::rfc3339) })).collect::<Vec<_>>())
+    } else {
+        None
+    };
+    Ok(frame(json!({ "type": "queue", "queue": queue_items(state).await?, "mine": mine, "all": all })))
+}
+
+async fn push_thread(state: &AppState, w: &mut Watched, socket: &mut WebSocket) -> Result<(), AppError> {
+    loop {
+        let events = state.store.events_after(w.id, w.last, 500).await?;
+        let full = events.len() == 500;
+        for e in events {
+            w.last = e.seq;
+            let ev = StaffEvent::from(e);
+            socket.send(frame(json!({ "type": "event", "conversation_id": w.id, "event": ev }))).await.map_err(|_| AppError::Conflict("closed"))?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+async fn push_notes(state: &AppState, w: &Watched, socket: &mut WebSocket) -> Result<(), AppError> {
+    let notes: Vec<StaffNote> = state.store.notes(&w.reader).await?.into_iter().map(Into::into).collect();
+    socket
+        .send(frame(json!({ "type": "case", "conversation_id": w.id, "notes": notes })))
+        .await
+        .map_err(|_| AppError::Conflict("closed"))
+}
+
+async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
+    let mut queue = state.hub.subscribe_queue();
+    queue.borrow_and_update();
+    let mut watched: Option<Watched> = None;
+    let mut ping = tokio::time::interval(std::time::Duration::from_secs(25));
+    match overview(&state, &officer).await {
+        Ok(msg) => {
+            if socket.send(msg).await.is_err() {
+                return;
+            }
+        }
+        Err(_) => return,
+    }
+    loop {
+        let result: Result<(), AppError> = tokio::select! {
+            () = state.shutdown.cancelled() => {
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+            _ = ping.tick() => socket.send(Message::Ping(Default::default())).await.map_err(|_| AppError::Conflict("closed")),
+            changed = queue.changed() => {
+                if changed.is_err() { return; }
+                queue.borrow_and_update();
+                match overview(&state, &officer).await {
+                    Ok(msg) => socket.send(msg).await.map_err(|_| AppError::Conflict("closed")),
+                    Err(e) => Err(e),
+                }
+            }
+            changed = async {
+                match watched.as_mut() {
+                    Some(w) => w.signal.changed().await.map(|()| *w.signal.borrow_and_update()),
+                    None => std::future::pending().await,
+                }
+            } => {
+                match (changed, watched.as_mut()) {
+                    (Ok(signal), Some(w)) => {
+                        let mut r = push_thread(&state, w, &mut socket).await;
+                        if r.is_ok() && signal.notes != w.notes {
+                            w.notes = signal.notes;
+                            r = push_notes(&state, w, &mut socket).await;
+                        }
+                        r
+                    }
+                    _ => Ok(()),
+                }
+            }
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => continue,
+                };
+                match serde_json::from_str::<Incoming>(&text) {
+                    Ok(Incoming::Watch { conversation_id, after }) => {
+                        match CaseReader::obtain(state.store.as_ref(), &officer.0.principal, conversation_id, "handling", state.clock.now()).await {
+                            Ok(reader) => {
+                                let signal = state.hub.subscribe(conversation_id);
+                                let notes = signal.borrow().notes;
+                                let mut w = Watched { id: conversation_id, reader, last: after, signal, notes };
+                                let mut r = push_thread(&state, &mut w, &mut socket).await;
+                                if r.is_ok() { r = push_notes(&state, &w, &mut socket).await; }
+                                watched = Some(w);
+                                r
+                            }
+                            Err(e) => {
+                                let e = AppError::from(e);
+                                socket.send(frame(json!({ "type": "error", "code": e.code() }))).await.map_err(|_| AppError::Conflict("closed"))
+                            }
+                        }
+                    }
+                    Ok(Incoming::Unwatch) => { watched = None; Ok(()) }
+                    Ok(Incoming::Ping) => socket.send(frame(json!({ "type": "pong" }))).await.map_err(|_| AppError::Conflict("closed")),
+                    Err(_) => socket.send(frame(json!({ "type": "error", "code": "frame-invalid" }))).await.map_err(|_| AppError::Conflict("closed")),
+                }
+            }
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}

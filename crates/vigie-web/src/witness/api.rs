@@ -1,0 +1,155 @@
+//! The witness's HTTP calls: start, resume, send, read (with long polling), close.
+
+use super::{Witness, WitnessEvent};
+use crate::crypto::new_token;
+use crate::error::AppError;
+use crate::{ApiJson, AppState};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+use vigie_domain::{ClientId, ConversationId, Locale, MessageBody, ReceiptCode};
+use vigie_store::{NewConversation, NewMessage, StoreError, Writer};
+
+/// Events served per read; a client that is further behind asks again.
+pub const PAGE: u32 = 500;
+/// The longest a long poll waits.
+const MAX_WAIT_SECS: u64 = 30;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartBody {
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+pub async fn start(State(state): State<AppState>, ApiJson(body): ApiJson<StartBody>) -> Result<(StatusCode, Json<Value>), AppError> {
+    let locale = match body.locale.as_deref() {
+        None => Locale::Fr,
+        Some(raw) => Locale::parse(raw).ok_or(AppError::Invalid("locale-invalid"))?,
+    };
+    // A receipt collision is astronomically rare; retrying with a new code is the whole cure.
+    for _ in 0..3 {
+        let (id, code, token) = state.with_rng(|rng| (ConversationId::random(rng), ReceiptCode::generate(rng), new_token(rng)));
+        let new = NewConversation {
+            id,
+            locale,
+            receipt_hash: state.secret.receipt_hash(&code),
+            token_hash: crate::crypto::token_hash(&token),
+            created_at: state.clock.now(),
+        };
+        match state.store.create_conversation(new).await {
+            Ok(()) => {
+                state.hub.queue_changed();
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(json!({ "conversation_id": id, "token": token, "receipt_code": code.grouped() })),
+                ));
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Internal("could not draw a unique receipt code".into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeBody {
+    receipt_code: String,
+}
+
+pub async fn resume(State(state): State<AppState>, ApiJson(body): ApiJson<ResumeBody>) -> Result<Json<Value>, AppError> {
+    // A malformed code and an unknown one get the same generic answer.
+    let code = ReceiptCode::parse(&body.receipt_code).map_err(|_| AppError::Unknown("receipt-unknown"))?;
+    let token = state.with_rng(|rng| new_token(rng));
+    let id = state
+        .store
+        .resume(&state.secret.receipt_hash(&code), &crate::crypto::token_hash(&token))
+        .await?
+        .ok_or(AppError::Unknown("receipt-unknown"))?;
+    // Sockets holding an earlier token re-check it and close.
+    state.hub.epoch(id);
+    Ok(Json(json!({ "conversation_id": id, "token": token })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendBody {
+    client_id: String,
+    body: String,
+}
+
+/// Parses and appends a witness message; shared by HTTP and WebSocket.
+pub async fn append(state: &AppState, witness: &Witness, client_id: &str, body: &str) -> Result<(u64, bool), AppError> {
+    let client_id = ClientId::parse(client_id)?;
+    let body = MessageBody::parse(body)?;
+    let id = witness.conversation.id;
+    let appended = state
+        .store
+        .append_message(NewMessage { conversation: id, writer: Writer::Witness, client_id, body, at: state.clock.now() })
+        .await?;
+    if !appended.duplicate {
+        state.hub.event(id, appended.seq);
+    }
+    Ok((appended.seq, appended.duplicate))
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    witness: Witness,
+    ApiJson(body): ApiJson<SendBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let (seq, duplicate) = append(&state, &witness, &body.client_id, &body.body).await?;
+    let status = if duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(json!({ "seq": seq }))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    #[serde(default)]
+    after: u64,
+    #[serde(default)]
+    wait: u64,
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    witness: Witness,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Query(q) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
+    let id = witness.conversation.id;
+    let mut signal = state.hub.subscribe(id);
+    let mut found = state.store.events_after(id, q.after, PAGE).await?;
+    if found.is_empty() && q.wait > 0 {
+        let wait = Duration::from_secs(q.wait.min(MAX_WAIT_SECS));
+        let deadline = tokio::time::Instant::now() + wait;
+        while found.is_empty() {
+            tokio::select! {
+                changed = signal.changed() => if changed.is_err() { break },
+                () = tokio::time::sleep_until(deadline) => break,
+                () = state.shutdown.cancelled() => break,
+            }
+            found = state.store.events_after(id, q.after, PAGE).await?;
+        }
+    }
+    let events: Vec<WitnessEvent> = found.into_iter().map(Into::into).collect();
+    Ok(Json(json!({ "events": events })))
+}
+
+pub async fn close(State(state): State<AppState>, witness: Witness) -> Result<Json<Value>, AppError> {
+    let id = witness.conversation.id;
+    match state.store.close_by_witness(id, state.clock.now()).await {
+        Ok(event) => state.hub.event(id, event.seq),
+        // Already ended by the officer: the token is revoked all the same.
+        Err(StoreError::Closed) => {}
+        Err(e) => return Err(e.into()),
+    }
+    state.hub.epoch(id);
+    state.hub.queue_changed();
+    Ok(Json(json!({ "closed": true })))
+}

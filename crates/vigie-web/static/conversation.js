@@ -1,0 +1,299 @@
+// One case on the officer's screen: the thread with the witness, internal notes (never sent to
+// the witness), and the structured report, saved in versions.
+"use strict";
+(function () {
+  var S = JSON.parse(document.getElementById("i18n").textContent);
+  var csrf = document.getElementById("csrf").dataset.token;
+  var lang = document.documentElement.lang;
+  var id = document.getElementById("case").dataset.conversation;
+  var base = "/api/v1/staff/conversations/" + id;
+  function $(x) { return document.getElementById(x); }
+  var lastSeq = 0;
+  var seen = new Set();
+  var version = 0;
+  var attempts = 0;
+  var ws = null;
+  var done = false;
+
+  function call(method, path, body) {
+    var opts = { method: method, headers: { "Accept-Language": lang, "X-CSRF-Token": csrf }, credentials: "same-origin" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(path, opts).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
+    }).catch(function () { return { ok: false, status: 0, data: { error: { code: "unavailable", message: S["error-unavailable"] } } }; });
+  }
+
+  function message(data) {
+    return data && data.error ? data.error.message : S["error-internal"];
+  }
+
+  function show(el, text) { el.textContent = text || ""; el.hidden = !text; }
+
+  function newClientId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return "o-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function renderEvent(e) {
+    if (seen.has(e.seq)) return;
+    seen.add(e.seq);
+    if (e.seq > lastSeq) lastSeq = e.seq;
+    var li = document.createElement("li");
+    var text;
+    if (e.kind === "message") text = e.body;
+    else if (e.kind === "officer_joined") text = S["event-officer-joined"];
+    else text = S[e.author === "witness" ? "event-closed-witness" : "event-closed-system"];
+    li.className = "msg msg-" + (e.kind === "message" ? e.author : "system");
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = "#" + e.seq + " · " + S["author-" + (e.kind === "message" ? e.author : "system")];
+    var p = document.createElement("p");
+    p.className = "body";
+    p.textContent = text;
+    li.appendChild(who);
+    li.appendChild(p);
+    $("thread").appendChild(li);
+  }
+
+  function renderNotes(notes) {
+    var list = $("notes");
+    list.textContent = "";
+    if (!notes.length) {
+      var empty = document.createElement("li");
+      empty.className = "empty";
+      empty.textContent = S["notes-empty"];
+      list.appendChild(empty);
+    }
+    notes.forEach(function (n) {
+      var li = document.createElement("li");
+      li.className = "note";
+      var who = document.createElement("span");
+      who.className = "who";
+      who.textContent = n.author + " · " + new Date(n.at).toLocaleTimeString(lang);
+      var p = document.createElement("p");
+      p.textContent = n.body;
+      li.appendChild(who);
+      li.appendChild(p);
+      list.appendChild(li);
+    });
+  }
+
+  var form = $("report-form");
+  function field(name) { return form.querySelector("[name='" + name + "']"); }
+
+  function fillReport(report) {
+    version = report.version;
+    $("report-version").textContent = S["report-version"].replace("{version}", String(version));
+    var f = report.fields;
+    ["activity", "activity_other", "place", "hours_from", "hours_to", "frequency", "descriptions", "products_other", "weapons_details"].forEach(function (k) {
+      field(k).value = f[k] == null ? "" : f[k];
+    });
+    field("people_count").value = f.people_count == null ? "" : String(f.people_count);
+    $("f-commune").value = f.commune || "";
+    $("f-commune-search").value = f.commune ? (report.commune_name || "") + " (" + f.commune + ")" : "";
+    ["days", "roles", "products"].forEach(function (k) {
+      form.querySelectorAll("input[name='" + k + "']").forEach(function (box) { box.checked = (f[k] || []).indexOf(box.value) >= 0; });
+    });
+    $("f-weapons").checked = !!f.weapons;
+    form.querySelectorAll("input[name='knowledge']").forEach(function (r) { r.checked = r.value === f.knowledge; });
+    form.querySelectorAll("[data-vehicle]").forEach(function (input) {
+      var v = (f.vehicles || [])[Number(input.dataset.vehicle) - 1];
+      input.value = v && v[input.dataset.part] ? v[input.dataset.part] : "";
+    });
+    if (report.state !== "in_chat") lock(report);
+  }
+
+  function lock(report) {
+    done = true;
+    form.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
+    ["officer-send", "note-form", "close-form"].forEach(function (f) {
+      $(f).querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
+    });
+    $("qualify").disabled = true;
+    var text = report.state === "qualified" && report.departement
+      ? S["qualified-done"].replace("{departement}", report.departement)
+      : S["case-closed"].replace("{state}", S["state-" + report.state] || report.state);
+    show($("case-status"), text);
+  }
+
+  function collect() {
+    var checked = function (name) {
+      return Array.prototype.map.call(form.querySelectorAll("input[name='" + name + "']:checked"), function (b) { return b.value; });
+    };
+    var vehicles = [];
+    form.querySelectorAll("[data-vehicle]").forEach(function (input) {
+      var i = Number(input.dataset.vehicle) - 1;
+      vehicles[i] = vehicles[i] || { make: "", colour: "", plate: "" };
+      vehicles[i][input.dataset.part] = input.value;
+    });
+    var knowledge = form.querySelector("input[name='knowledge']:checked");
+    return {
+      activity: field("activity").value,
+      activity_other: field("activity_other").value,
+      commune: $("f-commune").value,
+      place: field("place").value,
+      days: checked("days"),
+      hours_from: field("hours_from").value,
+      hours_to: field("hours_to").value,
+      frequency: field("frequency").value,
+      people_count: field("people_count").value,
+      roles: checked("roles"),
+      descriptions: field("descriptions").value,
+      vehicles: vehicles.filter(function (v) { return v.make || v.colour || v.plate; }),
+      products: checked("products"),
+      products_other: field("products_other").value,
+      weapons: $("f-weapons").checked,
+      weapons_details: field("weapons_details").value,
+      knowledge: knowledge ? knowledge.value : "",
+    };
+  }
+
+  function clearFieldErrors() {
+    form.querySelectorAll(".field-error").forEach(function (p) { show(p, ""); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+  }
+
+  function showFieldErrors(data) {
+    var fields = data && data.error && data.error.fields ? data.error.fields : {};
+    var first = null;
+    Object.keys(fields).forEach(function (name) {
+      var p = $("e-" + name);
+      if (p) show(p, fields[name].message);
+      var input = name === "commune" ? $("f-commune-search") : $("f-" + name) || form.querySelector("[name='" + name + "']");
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        if (!first) first = input;
+      }
+    });
+    show($("report-error"), message(data));
+    if (first) first.focus();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearFieldErrors();
+    show($("report-error"), "");
+    call("PUT", base + "/report", { version: version, fields: collect() }).then(function (r) {
+      if (!r.ok) return showFieldErrors(r.data);
+      fillReport(r.data.report);
+      $("report-status").textContent = S["report-saved"].replace("{version}", String(r.data.report.version));
+    });
+  });
+
+  $("qualify").addEventListener("click", function () {
+    clearFieldErrors();
+    call("POST", base + "/qualify", {}).then(function (r) {
+      if (!r.ok) return showFieldErrors(r.data);
+      fillReport(r.data.report);
+    });
+  });
+
+  $("close-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    call("POST", base + "/close", { outcome: $("close-outcome").value, reason: $("close-reason").value }).then(function (r) {
+      if (!r.ok) return show($("close-error"), message(r.data));
+      show($("close-error"), "");
+      fillReport(r.data.report);
+    });
+  });
+
+  // Commune picker: suggestions by name or postcode; the INSEE code goes in the hidden field.
+  var search = $("f-commune-search");
+  var timer = null;
+  var options = {};
+  search.addEventListener("input", function () {
+    var value = search.value;
+    if (options[value]) {
+      $("f-commune").value = options[value];
+      return;
+    }
+    var m = /\(([0-9AB]{5})\)\s*$/.exec(value);
+    $("f-commune").value = m ? m[1] : "";
+    clearTimeout(timer);
+    if (value.trim().length < 2) return;
+    timer = setTimeout(function () {
+      fetch("/api/v1/staff/communes?q=" + encodeURIComponent(value.trim()), { credentials: "same-origin", headers: { "Accept-Language": lang } })
+        .then(function (r) { return r.ok ? r.json() : { communes: [] }; })
+        .then(function (data) {
+          var list = $("commune-options");
+          list.textContent = "";
+          options = {};
+          data.communes.forEach(function (c) {
+            var label = c.name + " — " + (c.postcodes[0] || c.departement) + " (" + c.insee + ")";
+            options[label] = c.insee;
+            var o = document.createElement("option");
+            o.value = label;
+            list.appendChild(o);
+          });
+        });
+    }, 150);
+  });
+
+  $("officer-send").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var box = $("officer-message");
+    var body = box.value.trim();
+    if (!body) return show($("officer-send-error"), S["error-text-empty"]);
+    call("POST", base + "/messages", { client_id: newClientId(), body: body }).then(function (r) {
+      if (!r.ok) return show($("officer-send-error"), message(r.data));
+      show($("officer-send-error"), "");
+      box.value = "";
+      box.focus();
+    });
+  });
+  $("officer-message").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("officer-send").requestSubmit();
+    }
+  });
+
+  $("note-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var box = $("note");
+    call("POST", base + "/notes", { body: box.value }).then(function (r) {
+      if (!r.ok) return show($("note-error"), message(r.data));
+      show($("note-error"), "");
+      box.value = "";
+    });
+  });
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(scheme + location.host + "/api/v1/staff/ws");
+    ws.onopen = function () {
+      attempts = 0;
+      $("live-status").textContent = S["live-status-connected"];
+      ws.send(JSON.stringify({ type: "watch", conversation_id: id, after: lastSeq }));
+    };
+    ws.onmessage = function (m) {
+      var msg = JSON.parse(m.data);
+      if (msg.type === "event" && msg.conversation_id === id) {
+        renderEvent(msg.event);
+        if (msg.event.kind === "closed" && !done) reload();
+      } else if (msg.type === "case" && msg.conversation_id === id) {
+        renderNotes(msg.notes);
+      }
+    };
+    ws.onclose = function () {
+      $("live-status").textContent = S["live-status-offline"];
+      attempts += 1;
+      setTimeout(connect, Math.min(10000, 300 * Math.pow(2, Math.min(attempts, 6))));
+    };
+  }
+
+  function reload() {
+    return call("GET", base).then(function (r) {
+      if (!r.ok) return show($("case-status"), message(r.data));
+      r.data.events.forEach(renderEvent);
+      renderNotes(r.data.notes);
+      if (r.data.report) fillReport(r.data.report);
+    });
+  }
+
+  reload().then(connect);
+})();

@@ -1,0 +1,236 @@
+// The witness's chat. The token lives in this page's memory only: nothing is written to
+// cookies, localStorage or IndexedDB. Messages carry a client id, so a message re-sent after a
+// dropped connection is never duplicated; the thread is rebuilt from sequence numbers.
+"use strict";
+(function () {
+  var S = JSON.parse(document.getElementById("i18n").textContent);
+  var lang = document.documentElement.lang;
+  function $(id) { return document.getElementById(id); }
+
+  var token = null;
+  var lastSeq = 0;
+  var ws = null;
+  var ended = false;
+  var attempts = 0;
+  var pending = new Map(); // client_id -> <li>, in sending order
+  var seen = new Set();
+
+  function errorText(data) {
+    if (data && data.error) return data.error.message || S["error-" + data.error.code] || data.error.code;
+    return S["error-internal"];
+  }
+
+  function showError(el, text) {
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  function api(path, body) {
+    var headers = { "Content-Type": "application/json", "Accept-Language": lang };
+    if (token) headers.Authorization = "Bearer " + token;
+    return fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "omit", cache: "no-store" })
+      .then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
+      })
+      .catch(function () { return { ok: false, status: 0, data: { error: { code: "unavailable" } } }; });
+  }
+
+  function newClientId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return "w-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function setStatus(key) { $("status").textContent = S[key] || ""; }
+
+  function setConversationState(state) {
+    if (state === "active") setStatus("status-active");
+    else if (state === "closed") finish();
+    else setStatus("status-waiting");
+  }
+
+  function finish() {
+    ended = true;
+    setStatus("status-closed");
+    $("send-form").hidden = true;
+    $("end").hidden = true;
+    $("ended").hidden = false;
+    if (ws) { try { ws.close(); } catch (e) { /* already closed */ } }
+  }
+
+  function line(author, text, cls) {
+    var li = document.createElement("li");
+    li.className = "msg msg-" + cls;
+    var who = document.createElement("span");
+    who.className = "who";
+    who.textContent = author;
+    var body = document.createElement("p");
+    body.className = "body";
+    body.textContent = text;
+    li.appendChild(who);
+    li.appendChild(body);
+    return li;
+  }
+
+  function render(e) {
+    if (seen.has(e.seq)) return;
+    seen.add(e.seq);
+    if (e.seq > lastSeq) lastSeq = e.seq;
+    var li;
+    if (e.kind === "message") {
+      li = line(S["author-" + e.author], e.body || "", e.author);
+    } else if (e.kind === "officer_joined") {
+      li = line(S["author-system"], S["event-officer-joined"], "system");
+    } else if (e.kind === "closed") {
+      li = line(S["author-system"], S[e.author === "witness" ? "event-closed-witness" : "event-closed-system"], "system");
+    } else {
+      return;
+    }
+    li.dataset.seq = String(e.seq);
+    if (e.client_id && pending.has(e.client_id)) {
+      pending.get(e.client_id).remove();
+      pending.delete(e.client_id);
+    }
+    var list = $("messages");
+    var firstPending = list.querySelector("li.pending");
+    list.insertBefore(li, firstPending);
+    if (e.kind === "officer_joined") setConversationState("active");
+    if (e.kind === "closed") setConversationState("closed");
+  }
+
+  function flush() {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    pending.forEach(function (li, clientId) {
+      ws.send(JSON.stringify({ type: "send", client_id: clientId, body: li.dataset.body }));
+    });
+  }
+
+  function connect() {
+    if (ended) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(scheme + location.host + "/api/v1/witness/ws");
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ type: "hello", token: token, after: lastSeq }));
+    };
+    ws.onmessage = function (m) {
+      var msg;
+      try { msg = JSON.parse(m.data); } catch (e) { return; }
+      if (msg.type === "ready") {
+        attempts = 0;
+        setConversationState(msg.state);
+        flush();
+      } else if (msg.type === "event") {
+        render(msg.event);
+      } else if (msg.type === "ack") {
+        var li = pending.get(msg.client_id);
+        if (li) li.querySelector(".state").textContent = S.sent;
+      } else if (msg.type === "error") {
+        if (msg.client_id && pending.has(msg.client_id)) {
+          pending.get(msg.client_id).remove();
+          pending.delete(msg.client_id);
+          showError($("send-error"), S["error-" + msg.code] || msg.code);
+        } else if (msg.code === "unauthorized") {
+          finish();
+        }
+      }
+    };
+    ws.onclose = function () {
+      if (ended) return;
+      setStatus("status-reconnecting");
+      attempts += 1;
+      var delay = Math.min(10000, 300 * Math.pow(2, Math.min(attempts, 6)));
+      setTimeout(connect, delay);
+    };
+  }
+
+  function openChat(receiptCode) {
+    $("intro").hidden = true;
+    $("chat").hidden = false;
+    if (receiptCode) {
+      $("receipt-code").textContent = receiptCode;
+      $("receipt-box").hidden = false;
+    }
+    setStatus("status-waiting");
+    $("chat-title").focus();
+    connect();
+  }
+
+  $("start").addEventListener("click", function () {
+    var button = $("start");
+    button.disabled = true;
+    api("/api/v1/witness/conversations", { locale: lang }).then(function (r) {
+      button.disabled = false;
+      if (!r.ok) return showError($("start-error"), errorText(r.data));
+      token = r.data.token;
+      openChat(r.data.receipt_code);
+    });
+  });
+
+  $("resume-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("receipt");
+    api("/api/v1/witness/resume", { receipt_code: input.value }).then(function (r) {
+      if (!r.ok) {
+        input.setAttribute("aria-invalid", "true");
+        return showError($("resume-error"), errorText(r.data));
+      }
+      input.value = "";
+      token = r.data.token;
+      openChat(null);
+    });
+  });
+
+  $("receipt-ack").addEventListener("click", function () {
+    $("receipt-box").remove();
+    $("message").focus();
+  });
+
+  var textarea = $("message");
+  textarea.addEventListener("input", function () {
+    $("message-count").textContent = String(4000 - textarea.value.length);
+  });
+  textarea.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("send-form").requestSubmit();
+    }
+  });
+
+  $("send-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = textarea.value.trim();
+    if (!body) return showError($("send-error"), S["error-text-empty"]);
+    showError($("send-error"), "");
+    var clientId = newClientId();
+    var li = line(S["author-witness"], body, "witness");
+    li.classList.add("pending");
+    li.dataset.body = body;
+    var state = document.createElement("span");
+    state.className = "state";
+    state.textContent = S.sending;
+    li.appendChild(state);
+    $("messages").appendChild(li);
+    pending.set(clientId, li);
+    textarea.value = "";
+    $("message-count").textContent = "4000";
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "send", client_id: clientId, body: body }));
+    }
+  });
+
+  $("end").addEventListener("click", function () {
+    if (!window.confirm(S["end-confirm"])) return;
+    api("/api/v1/witness/close", {}).then(function (r) {
+      if (!r.ok && r.status !== 401) return showError($("send-error"), errorText(r.data));
+      token = null;
+      finish();
+    });
+  });
+
+  var receipt = $("receipt");
+  receipt.addEventListener("input", function () { receipt.removeAttribute("aria-invalid"); });
+
+  // The buttons work only once the script runs.
+  $("start").disabled = false;
+  document.querySelector("#resume-form button").disabled = false;
+})();

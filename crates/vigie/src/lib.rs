@@ -1,0 +1,132 @@
+//! Start-up as a library: open the store, load the secret key, seed the gazetteer, build the
+//! router, serve until a shutdown signal, then wait for every live task to end.
+
+pub mod config;
+pub mod geo;
+pub mod staff_cli;
+pub mod telemetry;
+
+use anyhow::Context;
+use config::Config;
+use rand::rngs::{OsRng, StdRng};
+use rand::{RngCore, SeedableRng};
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use vigie_domain::SystemClock;
+use vigie_store::Store;
+use vigie_store_sqlite::SqliteStore;
+use vigie_web::crypto::SecretKey;
+use vigie_web::{AppState, Settings};
+
+/// Opens (creating if needed) the database named by the configuration.
+pub async fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    let path = config.database_path();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))
+}
+
+/// Loads the installation's secret key, creating it (mode 0600) on first start.
+pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretKey> {
+    let path = data_dir.join("secret.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("{} must hold 32 bytes", path.display()))?;
+            Ok(SecretKey::from_bytes(key))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir)?;
+            let mut key = [0u8; 32];
+            OsRng.fill_bytes(&mut key);
+            write_private(&path, &key)?;
+            Ok(SecretKey::from_bytes(key))
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    Ok(std::fs::write(path, bytes)?)
+}
+
+/// Loads the built-in gazetteer into an empty database.
+pub async fn ensure_gazetteer(store: &dyn Store) -> anyhow::Result<()> {
+    if store.commune_count().await? == 0 {
+        let (deps, communes) = geo::builtin()?;
+        let n = store.import_geo(deps, communes).await?;
+        tracing::info!(communes = n, "built-in gazetteer loaded");
+    }
+    Ok(())
+}
+
+/// Serves until `shutdown` resolves, then stops cleanly: no new connections, every WebSocket
+/// told to close, and their tasks awaited (at most 10 seconds).
+pub async fn serve(
+    config: &Config,
+    store: SqliteStore,
+    demo: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    ensure_gazetteer(&store).await?;
+    let secret = load_or_create_secret(&config.data_dir)?;
+    let settings = Settings {
+        cookie_secure: config.cookie_secure,
+        session_ttl: time::Duration::hours(i64::from(config.session_hours)),
+        demo,
+    };
+    let state = AppState::new(Arc::new(store.clone()), Arc::new(SystemClock), StdRng::from_entropy(), secret, settings)
+        .map_err(|e| anyhow::anyhow!("translations: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("Vigie listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    let cancel = state.shutdown.clone();
+    let tasks = state.tasks.clone();
+    axum::serve(listener, vigie_web::router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            cancel.cancel();
+        })
+        .await?;
+    tasks.close();
+    if tokio::time::timeout(Duration::from_secs(10), tasks.wait()).await.is_err() {
+        tracing::warn!("some live connections did not close in time");
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
