@@ -28,7 +28,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: Timestamp) -> Self {
-        Self { now: Arc::new(Mutex::new(truncate_millis(start))) }
+        Self {
+            now: Arc::new(Mutex::new(truncate_millis(start))),
+        }
     }
 
     pub fn advance(&self, by: time::Duration) {
@@ -40,14 +42,18 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        self.now.lock().map(|now| *now).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        self.now
+            .lock()
+            .map(|now| *now)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
 
 /// Stores keep milliseconds; truncating here makes a value read back equal to the value written.
 pub fn truncate_millis(t: Timestamp) -> Timestamp {
     let millis = t.unix_timestamp_nanos() / 1_000_000;
-    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Milliseconds since the Unix epoch, the storage form of a `Timestamp`.
@@ -56,10 +62,12 @@ pub fn to_millis(t: Timestamp) -> i64 {
 }
 
 pub fn from_millis(ms: i64) -> Timestamp {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// RFC 3339, the form timestamps take in the API.
 pub fn rfc3339(t: Timestamp) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

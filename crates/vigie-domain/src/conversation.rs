@@ -21,7 +21,9 @@ impl ConversationState {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Waiting, Self::Active, Self::Closed].into_iter().find(|s| s.as_str() == raw)
+        [Self::Waiting, Self::Active, Self::Closed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 
     /// Whether anyone may still write in the thread.
@@ -49,7 +51,9 @@ impl Author {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Witness, Self::Officer, Self::System].into_iter().find(|s| s.as_str() == raw)
+        [Self::Witness, Self::Officer, Self::System]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 }
 
@@ -76,7 +80,9 @@ impl EventKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Message, Self::OfficerJoined, Self::Closed].into_iter().find(|s| s.as_str() == raw)
+        [Self::Message, Self::OfficerJoined, Self::Closed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 }
 
@@ -93,7 +99,8 @@ pub enum CloseOutcome {
 }
 
 impl CloseOutcome {
-    pub const ALL: [CloseOutcome; 3] = [Self::RedirectedEmergency, Self::OutOfScope, Self::Rejected];
+    pub const ALL: [CloseOutcome; 3] =
+        [Self::RedirectedEmergency, Self::OutOfScope, Self::Rejected];
 
     pub fn as_str(self) -> &'static str {
         match self {

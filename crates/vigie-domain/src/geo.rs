@@ -29,7 +29,11 @@ impl InseeCode {
 
     /// The département the code belongs to: three digits overseas (97x, 98x), two elsewhere.
     pub fn departement(&self) -> DepartementCode {
-        let len = if self.0.starts_with("97") || self.0.starts_with("98") { 3 } else { 2 };
+        let len = if self.0.starts_with("97") || self.0.starts_with("98") {
+            3
+        } else {
+            2
+        };
         DepartementCode(self.0[..len].to_owned())
     }
 }
@@ -63,7 +67,11 @@ impl DepartementCode {
         let raw = raw.trim().to_ascii_uppercase();
         let b = raw.as_bytes();
         let ok = match b.len() {
-            2 => b.iter().all(u8::is_ascii_digit) && raw != "00" && raw != "20" || raw == "2A" || raw == "2B",
+            2 => {
+                b.iter().all(u8::is_ascii_digit) && raw != "00" && raw != "20"
+                    || raw == "2A"
+                    || raw == "2B"
+            }
             3 => (raw.starts_with("97") || raw.starts_with("98")) && b[2].is_ascii_digit(),
             _ => false,
         };
@@ -104,10 +112,22 @@ mod tests {
 
     #[test]
     fn insee_codes_map_to_their_departement() {
-        assert_eq!(InseeCode::parse("75056").unwrap().departement().as_str(), "75");
-        assert_eq!(InseeCode::parse("2a004").unwrap().departement().as_str(), "2A");
-        assert_eq!(InseeCode::parse("97411").unwrap().departement().as_str(), "974");
-        assert_eq!(InseeCode::parse("01001").unwrap().departement().as_str(), "01");
+        assert_eq!(
+            InseeCode::parse("75056").unwrap().departement().as_str(),
+            "75"
+        );
+        assert_eq!(
+            InseeCode::parse("2a004").unwrap().departement().as_str(),
+            "2A"
+        );
+        assert_eq!(
+            InseeCode::parse("97411").unwrap().departement().as_str(),
+            "974"
+        );
+        assert_eq!(
+            InseeCode::parse("01001").unwrap().departement().as_str(),
+            "01"
+        );
     }
 
     #[test]
@@ -146,7 +166,18 @@ pub fn search_key(name: &str) -> String {
         };
         out.push_str(folded);
     }
-    let words: Vec<&str> = out.split_whitespace().map(|w| if w == "st" { "saint" } else if w == "ste" { "sainte" } else { w }).collect();
+    let words: Vec<&str> = out
+        .split_whitespace()
+        .map(|w| {
+            if w == "st" {
+                "saint"
+            } else if w == "ste" {
+                "sainte"
+            } else {
+                w
+            }
+        })
+        .collect();
     words.join(" ")
 }
 

@@ -15,7 +15,10 @@ fn clean_text(raw: &str, max: usize) -> Result<String, Invalid> {
     if text.chars().count() > max {
         return Err(Invalid::new("text-too-long"));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err(Invalid::new("text-control-chars"));
     }
     Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
@@ -68,7 +71,9 @@ pub struct ClientId(String);
 impl ClientId {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let ok = (1..=64).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -95,12 +100,20 @@ mod tests {
     #[test]
     fn oversized_message_is_refused_and_the_limit_is_accepted() {
         assert!(MessageBody::parse(&"é".repeat(MAX_TEXT_CHARS)).is_ok());
-        assert_eq!(MessageBody::parse(&"a".repeat(MAX_TEXT_CHARS + 1)).unwrap_err().code, "text-too-long");
+        assert_eq!(
+            MessageBody::parse(&"a".repeat(MAX_TEXT_CHARS + 1))
+                .unwrap_err()
+                .code,
+            "text-too-long"
+        );
     }
 
     #[test]
     fn message_is_trimmed_and_newlines_normalised() {
-        assert_eq!(MessageBody::parse("  bonjour\r\nà vous ").unwrap().as_str(), "bonjour\nà vous");
+        assert_eq!(
+            MessageBody::parse("  bonjour\r\nà vous ").unwrap().as_str(),
+            "bonjour\nà vous"
+        );
     }
 
     #[test]

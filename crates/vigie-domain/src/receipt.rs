@@ -83,7 +83,9 @@ mod tests {
         let code = ReceiptCode::generate(&mut StdRng::seed_from_u64(7));
         let grouped = code.grouped();
         assert_eq!(grouped.len(), 19);
-        assert!(grouped.split(' ').all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit())));
+        assert!(grouped
+            .split(' ')
+            .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit())));
         assert_eq!(ReceiptCode::parse(&grouped).unwrap(), code);
     }
 
@@ -95,7 +97,13 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_refused() {
-        for bad in ["", "123", "12345678123456789", "1234 5678 9012 345x", "１２３４５６７８１２３４５６７８"] {
+        for bad in [
+            "",
+            "123",
+            "12345678123456789",
+            "1234 5678 9012 345x",
+            "１２３４５６７８１２３４５６７８",
+        ] {
             assert!(ReceiptCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -117,7 +125,10 @@ mod tests {
         for position in counts {
             // chi-square with 9 degrees of freedom; 27.9 is the 0.999 quantile.
             let expected = f64::from(n) / 10.0;
-            let chi: f64 = position.iter().map(|&c| (f64::from(c) - expected).powi(2) / expected).sum();
+            let chi: f64 = position
+                .iter()
+                .map(|&c| (f64::from(c) - expected).powi(2) / expected)
+                .sum();
             assert!(chi < 27.9, "chi-square {chi}");
         }
         assert!((SPACE as f64).log2() > 53.0);

@@ -33,16 +33,24 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Operator, Role::Supervisor, Role::Analyst, Role::Investigator, Role::Auditor, Role::Admin];
+    pub const ALL: [Role; 6] = [
+        Role::Operator,
+        Role::Supervisor,
+        Role::Analyst,
+        Role::Investigator,
+        Role::Auditor,
+        Role::Admin,
+    ];
 
     pub fn may(self, permission: Permission) -> bool {
         use Permission as P;
         use Role as R;
         matches!(
             (self, permission),
-            (R::Operator | R::Supervisor, P::TakeConversations | P::HandleConversations)
-                | (R::Supervisor, P::ReadAllConversations)
+            (
+                R::Operator | R::Supervisor,
+                P::TakeConversations | P::HandleConversations
+            ) | (R::Supervisor, P::ReadAllConversations)
                 | (R::Analyst, P::ReadRoutedReports)
                 | (R::Auditor, P::ReadAuditLog)
                 | (R::Admin, P::ManageAccounts)
@@ -61,7 +69,10 @@ impl Role {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Role::ALL.into_iter().find(|r| r.as_str() == raw).ok_or(Invalid::new("role-invalid"))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or(Invalid::new("role-invalid"))
     }
 }
 
@@ -80,7 +91,9 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let name = raw.trim().to_ascii_lowercase();
         let ok = (3..=32).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
         if ok {
             Ok(Self(name))
         } else {
@@ -134,14 +147,22 @@ mod tests {
     fn only_operators_and_supervisors_handle_conversations() {
         for role in Role::ALL {
             let expected = matches!(role, Role::Operator | Role::Supervisor);
-            assert_eq!(role.may(Permission::HandleConversations), expected, "{role}");
+            assert_eq!(
+                role.may(Permission::HandleConversations),
+                expected,
+                "{role}"
+            );
             assert_eq!(role.may(Permission::TakeConversations), expected, "{role}");
         }
     }
 
     #[test]
     fn admin_and_auditor_never_read_case_content() {
-        for p in [Permission::ReadAllConversations, Permission::HandleConversations, Permission::ReadRoutedReports] {
+        for p in [
+            Permission::ReadAllConversations,
+            Permission::HandleConversations,
+            Permission::ReadRoutedReports,
+        ] {
             assert!(!Role::Admin.may(p));
             assert!(!Role::Auditor.may(p));
         }
@@ -160,6 +181,8 @@ mod tests {
         assert!(Password::parse("short").is_err());
         assert!(Password::parse("aaaaaaaaaaaaaaa").is_err());
         assert!(Password::parse("correct horse battery").is_ok());
-        assert!(!format!("{:?}", Password::parse("correct horse battery").unwrap()).contains("horse"));
+        assert!(
+            !format!("{:?}", Password::parse("correct horse battery").unwrap()).contains("horse")
+        );
     }
 }

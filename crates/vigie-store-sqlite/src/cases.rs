@@ -9,29 +9,37 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use vigie_domain::clock::to_millis;
 use vigie_domain::report::FieldErrors;
 use vigie_domain::{
-    Author, CloseOutcome, ConversationId, DepartementCode, EventKind, Locale, NoteBody, ReasonText, ReportFields,
-    ReportId, ReportState, StaffId, Timestamp,
+    Author, CloseOutcome, ConversationId, DepartementCode, EventKind, Locale, NoteBody, ReasonText,
+    ReportFields, ReportId, ReportState, StaffId, Timestamp,
 };
 use vigie_store::{
-    AssignedCase, AuditEntry, CaseReader, Conversation, Event, NewAudit, Note, QueueEntry, Report, ReportSummary,
-    ReportVersion, StoreError, StoreResult, TakeOutcome,
+    AssignedCase, AuditEntry, CaseReader, Conversation, Event, NewAudit, Note, QueueEntry, Report,
+    ReportSummary, ReportVersion, StoreError, StoreResult, TakeOutcome,
 };
 
 pub(crate) async fn write_audit(conn: &mut SqliteConnection, a: &NewAudit) -> StoreResult<()> {
-    sqlx::query("INSERT INTO audit_log (at, staff_id, action, target, purpose) VALUES (?, ?, ?, ?, ?)")
-        .bind(to_millis(a.at))
-        .bind(a.actor.map(|id| id.to_string()))
-        .bind(a.action)
-        .bind(&a.target)
-        .bind(a.purpose)
-        .execute(conn)
-        .await
-        .map_err(map_err)?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, staff_id, action, target, purpose) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(to_millis(a.at))
+    .bind(a.actor.map(|id| id.to_string()))
+    .bind(a.action)
+    .bind(&a.target)
+    .bind(a.purpose)
+    .execute(conn)
+    .await
+    .map_err(map_err)?;
     Ok(())
 }
 
 fn audit(actor: StaffId, action: &'static str, target: String, at: Timestamp) -> NewAudit {
-    NewAudit { actor: Some(actor), action, target, purpose: "handling", at }
+    NewAudit {
+        actor: Some(actor),
+        action,
+        target,
+        purpose: "handling",
+        at,
+    }
 }
 
 pub(crate) async fn queue(s: &SqliteStore) -> StoreResult<Vec<QueueEntry>> {
@@ -89,8 +97,27 @@ async fn claim(
     .execute(&mut **tx)
     .await
     .map_err(map_err)?;
-    let event = push_event(tx, conversation, EventKind::OfficerJoined, Author::System, None, None, None, at).await?;
-    write_audit(tx, &audit(staff, "take_conversation", format!("conversation:{conversation}"), at)).await?;
+    let event = push_event(
+        tx,
+        conversation,
+        EventKind::OfficerJoined,
+        Author::System,
+        None,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    write_audit(
+        tx,
+        &audit(
+            staff,
+            "take_conversation",
+            format!("conversation:{conversation}"),
+            at,
+        ),
+    )
+    .await?;
     Ok(Some(event))
 }
 
@@ -108,11 +135,12 @@ pub(crate) async fn take(
             Ok(TakeOutcome::Taken(event))
         }
         None => {
-            let state: Option<String> = sqlx::query_scalar("SELECT state FROM conversations WHERE id = ?")
-                .bind(conversation.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            let state: Option<String> =
+                sqlx::query_scalar("SELECT state FROM conversations WHERE id = ?")
+                    .bind(conversation.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
             Ok(match state.as_deref() {
                 Some("active") => TakeOutcome::AlreadyTaken,
                 _ => TakeOutcome::NotFound,
@@ -141,7 +169,10 @@ pub(crate) async fn take_next(
     Ok(event.map(|e| (id, e)))
 }
 
-pub(crate) async fn held_by(s: &SqliteStore, staff: Option<StaffId>) -> StoreResult<Vec<Conversation>> {
+pub(crate) async fn held_by(
+    s: &SqliteStore,
+    staff: Option<StaffId>,
+) -> StoreResult<Vec<Conversation>> {
     let rows = sqlx::query(
         "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash \
          FROM conversations c JOIN reports r ON r.conversation_id = c.id \
@@ -155,25 +186,45 @@ pub(crate) async fn held_by(s: &SqliteStore, staff: Option<StaffId>) -> StoreRes
     rows.iter().map(decode::conversation).collect()
 }
 
-pub(crate) async fn add_note(s: &SqliteStore, case: &AssignedCase, body: NoteBody, at: Timestamp) -> StoreResult<Note> {
+pub(crate) async fn add_note(
+    s: &SqliteStore,
+    case: &AssignedCase,
+    body: NoteBody,
+    at: Timestamp,
+) -> StoreResult<Note> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO notes (conversation_id, staff_id, body, at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(case.conversation().to_string())
-            .bind(case.staff().to_string())
-            .bind(body.as_str())
-            .bind(to_millis(at))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
-    write_audit(&mut tx, &audit(case.staff(), "add_note", format!("conversation:{}", case.conversation()), at)).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(case.conversation().to_string())
+    .bind(case.staff().to_string())
+    .bind(body.as_str())
+    .bind(to_millis(at))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    write_audit(
+        &mut tx,
+        &audit(
+            case.staff(),
+            "add_note",
+            format!("conversation:{}", case.conversation()),
+            at,
+        ),
+    )
+    .await?;
     let author: String = sqlx::query_scalar("SELECT username FROM staff WHERE id = ?")
         .bind(case.staff().to_string())
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
     tx.commit().await.map_err(map_err)?;
-    Ok(Note { id, author, body: body.into_inner(), at })
+    Ok(Note {
+        id,
+        author,
+        body: body.into_inner(),
+        at,
+    })
 }
 
 pub(crate) async fn notes(s: &SqliteStore, case: &CaseReader) -> StoreResult<Vec<Note>> {
@@ -186,11 +237,19 @@ pub(crate) async fn notes(s: &SqliteStore, case: &CaseReader) -> StoreResult<Vec
     .await
     .map_err(map_err)?;
     rows.iter()
-        .map(|row| Ok(Note { id: get(row, "id")?, author: get(row, "username")?, body: get(row, "body")?, at: ts(row, "at")? }))
+        .map(|row| {
+            Ok(Note {
+                id: get(row, "id")?,
+                author: get(row, "username")?,
+                body: get(row, "body")?,
+                at: ts(row, "at")?,
+            })
+        })
         .collect()
 }
 
-const REPORT_COLS: &str = "id, conversation_id, state, version, fields, departement, outcome, outcome_reason, \
+const REPORT_COLS: &str =
+    "id, conversation_id, state, version, fields, departement, outcome, outcome_reason, \
                            created_at, updated_at, qualified_at";
 
 fn report(row: &SqliteRow) -> StoreResult<Report> {
@@ -213,26 +272,40 @@ fn report(row: &SqliteRow) -> StoreResult<Report> {
     })
 }
 
-pub(crate) async fn report_where(s: &SqliteStore, column: &'static str, value: String) -> StoreResult<Option<Report>> {
-    let row = sqlx::query(&format!("SELECT {REPORT_COLS} FROM reports WHERE {column} = ?"))
-        .bind(value)
-        .fetch_optional(&s.read)
-        .await
-        .map_err(map_err)?;
+pub(crate) async fn report_where(
+    s: &SqliteStore,
+    column: &'static str,
+    value: String,
+) -> StoreResult<Option<Report>> {
+    let row = sqlx::query(&format!(
+        "SELECT {REPORT_COLS} FROM reports WHERE {column} = ?"
+    ))
+    .bind(value)
+    .fetch_optional(&s.read)
+    .await
+    .map_err(map_err)?;
     row.as_ref().map(report).transpose()
 }
 
-async fn report_in_tx(tx: &mut Transaction<'_, Sqlite>, conversation: ConversationId) -> StoreResult<Report> {
-    let row = sqlx::query(&format!("SELECT {REPORT_COLS} FROM reports WHERE conversation_id = ?"))
-        .bind(conversation.to_string())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?;
+async fn report_in_tx(
+    tx: &mut Transaction<'_, Sqlite>,
+    conversation: ConversationId,
+) -> StoreResult<Report> {
+    let row = sqlx::query(&format!(
+        "SELECT {REPORT_COLS} FROM reports WHERE conversation_id = ?"
+    ))
+    .bind(conversation.to_string())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .ok_or(StoreError::NotFound)?;
     report(&row)
 }
 
-async fn commune_departement(tx: &mut Transaction<'_, Sqlite>, insee: &str) -> StoreResult<Option<String>> {
+async fn commune_departement(
+    tx: &mut Transaction<'_, Sqlite>,
+    insee: &str,
+) -> StoreResult<Option<String>> {
     sqlx::query_scalar("SELECT departement FROM communes WHERE insee = ?")
         .bind(insee)
         .fetch_optional(&mut **tx)
@@ -259,10 +332,17 @@ pub(crate) async fn save_report(
         return Err(StoreError::NotEditable);
     }
     if current.version != expected {
-        return Err(StoreError::VersionConflict { expected, current: current.version });
+        return Err(StoreError::VersionConflict {
+            expected,
+            current: current.version,
+        });
     }
     let departement = match &fields.commune {
-        Some(c) => Some(commune_departement(&mut tx, c.as_str()).await?.ok_or_else(unknown_commune)?),
+        Some(c) => Some(
+            commune_departement(&mut tx, c.as_str())
+                .await?
+                .ok_or_else(unknown_commune)?,
+        ),
         None => None,
     };
     let json = serde_json::to_string(&fields).map_err(internal)?;
@@ -291,14 +371,27 @@ pub(crate) async fn save_report(
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-    write_audit(&mut tx, &audit(case.staff(), "save_report", format!("report:{}", current.id), at)).await?;
+    write_audit(
+        &mut tx,
+        &audit(
+            case.staff(),
+            "save_report",
+            format!("report:{}", current.id),
+            at,
+        ),
+    )
+    .await?;
     let saved = report_in_tx(&mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
 
 /// Ends the live chat if it is still open: a `closed` event the witness sees.
-async fn end_chat(tx: &mut Transaction<'_, Sqlite>, conversation: ConversationId, at: Timestamp) -> StoreResult<()> {
+async fn end_chat(
+    tx: &mut Transaction<'_, Sqlite>,
+    conversation: ConversationId,
+    at: Timestamp,
+) -> StoreResult<()> {
     let ended = sqlx::query("UPDATE conversations SET state = 'closed', closed_at = ? WHERE id = ? AND state != 'closed'")
         .bind(to_millis(at))
         .bind(conversation.to_string())
@@ -307,12 +400,26 @@ async fn end_chat(tx: &mut Transaction<'_, Sqlite>, conversation: ConversationId
         .map_err(map_err)?
         .rows_affected();
     if ended == 1 {
-        push_event(tx, conversation, EventKind::Closed, Author::System, None, None, None, at).await?;
+        push_event(
+            tx,
+            conversation,
+            EventKind::Closed,
+            Author::System,
+            None,
+            None,
+            None,
+            at,
+        )
+        .await?;
     }
     Ok(())
 }
 
-pub(crate) async fn qualify(s: &SqliteStore, case: &AssignedCase, at: Timestamp) -> StoreResult<Report> {
+pub(crate) async fn qualify(
+    s: &SqliteStore,
+    case: &AssignedCase,
+    at: Timestamp,
+) -> StoreResult<Report> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
     let current = report_in_tx(&mut tx, case.conversation()).await?;
     let next = current.state.transition(ReportState::Qualified)?;
@@ -320,8 +427,15 @@ pub(crate) async fn qualify(s: &SqliteStore, case: &AssignedCase, at: Timestamp)
     if !missing.is_empty() {
         return Err(StoreError::Invalid(missing));
     }
-    let insee = current.fields.commune.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default();
-    let departement = commune_departement(&mut tx, &insee).await?.ok_or_else(unknown_commune)?;
+    let insee = current
+        .fields
+        .commune
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let departement = commune_departement(&mut tx, &insee)
+        .await?
+        .ok_or_else(unknown_commune)?;
     sqlx::query("UPDATE reports SET state = ?, departement = ?, qualified_at = ?, updated_at = ? WHERE id = ?")
         .bind(next.as_str())
         .bind(&departement)
@@ -332,7 +446,16 @@ pub(crate) async fn qualify(s: &SqliteStore, case: &AssignedCase, at: Timestamp)
         .await
         .map_err(map_err)?;
     end_chat(&mut tx, case.conversation(), at).await?;
-    write_audit(&mut tx, &audit(case.staff(), "qualify_report", format!("report:{}", current.id), at)).await?;
+    write_audit(
+        &mut tx,
+        &audit(
+            case.staff(),
+            "qualify_report",
+            format!("report:{}", current.id),
+            at,
+        ),
+    )
+    .await?;
     let saved = report_in_tx(&mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
@@ -363,13 +486,25 @@ pub(crate) async fn close_case(
         .await
         .map_err(map_err)?;
     end_chat(&mut tx, case.conversation(), at).await?;
-    write_audit(&mut tx, &audit(case.staff(), outcome.as_str(), format!("report:{}", current.id), at)).await?;
+    write_audit(
+        &mut tx,
+        &audit(
+            case.staff(),
+            outcome.as_str(),
+            format!("report:{}", current.id),
+            at,
+        ),
+    )
+    .await?;
     let saved = report_in_tx(&mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
 
-pub(crate) async fn report_versions(s: &SqliteStore, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
+pub(crate) async fn report_versions(
+    s: &SqliteStore,
+    id: ReportId,
+) -> StoreResult<Vec<ReportVersion>> {
     let rows = sqlx::query(
         "SELECT v.version, v.saved_at, s.username, v.fields FROM report_versions v JOIN staff s ON s.id = v.staff_id \
          WHERE v.report_id = ? ORDER BY v.version",
@@ -391,7 +526,10 @@ pub(crate) async fn report_versions(s: &SqliteStore, id: ReportId) -> StoreResul
         .collect()
 }
 
-pub(crate) async fn inbox(s: &SqliteStore, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>> {
+pub(crate) async fn inbox(
+    s: &SqliteStore,
+    departements: &[DepartementCode],
+) -> StoreResult<Vec<ReportSummary>> {
     if departements.is_empty() {
         return Ok(Vec::new());
     }
@@ -412,7 +550,8 @@ pub(crate) async fn inbox(s: &SqliteStore, departements: &[DepartementCode]) -> 
             Ok(ReportSummary {
                 id: parse(row, "id")?,
                 state: enum_col(row, "state", ReportState::parse)?,
-                activity: get::<Option<String>>(row, "activity")?.and_then(|a| vigie_domain::report::Activity::parse(&a)),
+                activity: get::<Option<String>>(row, "activity")?
+                    .and_then(|a| vigie_domain::report::Activity::parse(&a)),
                 commune: get::<Option<String>>(row, "commune")?
                     .map(|c| vigie_domain::InseeCode::parse(&c))
                     .transpose()

@@ -5,7 +5,9 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use std::str::FromStr;
 use vigie_domain::clock::from_millis;
-use vigie_domain::{Author, ConversationId, ConversationState, EventKind, Locale, StaffId, Timestamp};
+use vigie_domain::{
+    Author, ConversationId, ConversationState, EventKind, Locale, StaffId, Timestamp,
+};
 use vigie_store::{Conversation, Event, StoreResult};
 
 pub(crate) fn get<'r, T>(row: &'r SqliteRow, col: &str) -> StoreResult<T>
@@ -30,7 +32,11 @@ where
     get::<String>(row, col)?.parse().map_err(internal)
 }
 
-pub(crate) fn enum_col<T>(row: &SqliteRow, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+pub(crate) fn enum_col<T>(
+    row: &SqliteRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+) -> StoreResult<T> {
     let raw: String = get(row, col)?;
     parse(&raw).ok_or_else(|| internal(format!("unexpected {col} value {raw:?}")))
 }
@@ -45,7 +51,10 @@ pub(crate) fn conversation(row: &SqliteRow) -> StoreResult<Conversation> {
         state: enum_col(row, "state", ConversationState::parse)?,
         locale: enum_col(row, "locale", Locale::parse)?,
         created_at: ts(row, "created_at")?,
-        operator: get::<Option<String>>(row, "operator_id")?.map(|s| StaffId::from_str(&s)).transpose().map_err(internal)?,
+        operator: get::<Option<String>>(row, "operator_id")?
+            .map(|s| StaffId::from_str(&s))
+            .transpose()
+            .map_err(internal)?,
         taken_at: opt_ts(row, "taken_at")?,
         closed_at: opt_ts(row, "closed_at")?,
         last_seq: seq(get(row, "last_seq")?),

@@ -14,7 +14,8 @@ fn commune_row(row: &SqliteRow) -> StoreResult<Commune> {
         insee: InseeCode::parse(&get::<String>(row, "insee")?).map_err(internal)?,
         name: get(row, "name")?,
         kind: get(row, "kind")?,
-        departement: DepartementCode::parse(&get::<String>(row, "departement")?).map_err(internal)?,
+        departement: DepartementCode::parse(&get::<String>(row, "departement")?)
+            .map_err(internal)?,
         postcodes: postcodes.split_whitespace().map(str::to_owned).collect(),
         population: u64::try_from(get::<i64>(row, "population")?).unwrap_or(0),
         lat: get(row, "lat")?,
@@ -70,7 +71,11 @@ pub(crate) async fn search(s: &SqliteStore, query: &str, limit: u32) -> StoreRes
     rows.iter().map(commune_row).collect()
 }
 
-pub(crate) async fn import(s: &SqliteStore, departements: Vec<Departement>, communes: Vec<Commune>) -> StoreResult<u64> {
+pub(crate) async fn import(
+    s: &SqliteStore,
+    departements: Vec<Departement>,
+    communes: Vec<Commune>,
+) -> StoreResult<u64> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
     for d in &departements {
         sqlx::query("INSERT INTO departements (code, name) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name")
@@ -107,15 +112,24 @@ pub(crate) async fn import(s: &SqliteStore, departements: Vec<Departement>, comm
 }
 
 pub(crate) async fn count(s: &SqliteStore) -> StoreResult<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communes").fetch_one(&s.read).await.map_err(map_err)?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communes")
+        .fetch_one(&s.read)
+        .await
+        .map_err(map_err)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-pub(crate) async fn departement(s: &SqliteStore, code: &DepartementCode) -> StoreResult<Option<Departement>> {
+pub(crate) async fn departement(
+    s: &SqliteStore,
+    code: &DepartementCode,
+) -> StoreResult<Option<Departement>> {
     let name: Option<String> = sqlx::query_scalar("SELECT name FROM departements WHERE code = ?")
         .bind(code.as_str())
         .fetch_optional(&s.read)
         .await
         .map_err(map_err)?;
-    Ok(name.map(|name| Departement { code: code.clone(), name }))
+    Ok(name.map(|name| Departement {
+        code: code.clone(),
+        name,
+    }))
 }

@@ -17,8 +17,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use vigie_domain::{
-    CloseOutcome, ConversationId, DepartementCode, InseeCode, NoteBody, ReasonText, ReportFields, ReportId, StaffId,
-    Timestamp, Username,
+    CloseOutcome, ConversationId, DepartementCode, InseeCode, NoteBody, ReasonText, ReportFields,
+    ReportId, StaffId, Timestamp, Username,
 };
 use vigie_store::*;
 
@@ -45,7 +45,10 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(map_err)?;
-        sqlx::migrate!("./migrations").run(&write).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+        sqlx::migrate!("./migrations")
+            .run(&write)
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
@@ -57,12 +60,19 @@ impl SqliteStore {
 
     /// Writes a consistent copy of the live database to `dest` (`VACUUM INTO`).
     pub async fn backup(&self, dest: &Path) -> StoreResult<()> {
-        sqlx::query("VACUUM INTO ?").bind(dest.display().to_string()).execute(&self.write).await.map_err(map_err)?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(dest.display().to_string())
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
     pub async fn integrity_check(&self) -> StoreResult<String> {
-        sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.read).await.map_err(map_err)
+        sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.read)
+            .await
+            .map_err(map_err)
     }
 
     pub async fn close(&self) {
@@ -83,7 +93,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
             StoreError::Unavailable(e.to_string())
         }
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict("unique"),
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict("reference"),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::Conflict("reference")
+        }
         _ => StoreError::Internal(e.to_string()),
     }
 }
@@ -91,7 +103,10 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -101,16 +116,29 @@ impl Store for SqliteStore {
     async fn conversation_by_token(&self, token_hash: &str) -> StoreResult<Option<Conversation>> {
         witness::conversation_by_token(self, token_hash).await
     }
-    async fn resume(&self, receipt_hash: &str, new_token_hash: &str) -> StoreResult<Option<ConversationId>> {
+    async fn resume(
+        &self,
+        receipt_hash: &str,
+        new_token_hash: &str,
+    ) -> StoreResult<Option<ConversationId>> {
         witness::resume(self, receipt_hash, new_token_hash).await
     }
     async fn append_message(&self, msg: NewMessage) -> StoreResult<Appended> {
         witness::append_message(self, msg).await
     }
-    async fn events_after(&self, conversation: ConversationId, after: u64, limit: u32) -> StoreResult<Vec<Event>> {
+    async fn events_after(
+        &self,
+        conversation: ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Event>> {
         witness::events_after(self, conversation, after, limit).await
     }
-    async fn close_by_witness(&self, conversation: ConversationId, at: Timestamp) -> StoreResult<Event> {
+    async fn close_by_witness(
+        &self,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> StoreResult<Event> {
         witness::close_by_witness(self, conversation, at).await
     }
 
@@ -168,7 +196,12 @@ impl Store for SqliteStore {
     async fn active_conversations(&self) -> StoreResult<Vec<Conversation>> {
         cases::held_by(self, None).await
     }
-    async fn add_note(&self, case: &AssignedCase, body: NoteBody, at: Timestamp) -> StoreResult<Note> {
+    async fn add_note(
+        &self,
+        case: &AssignedCase,
+        body: NoteBody,
+        at: Timestamp,
+    ) -> StoreResult<Note> {
         cases::add_note(self, case, body, at).await
     }
     async fn notes(&self, case: &CaseReader) -> StoreResult<Vec<Note>> {
@@ -195,7 +228,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<Report> {
         cases::close_case(self, case, outcome, reason, at).await
     }
-    async fn report_for_conversation(&self, conversation: ConversationId) -> StoreResult<Option<Report>> {
+    async fn report_for_conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<Report>> {
         cases::report_where(self, "conversation_id", conversation.to_string()).await
     }
     async fn report(&self, id: ReportId) -> StoreResult<Option<Report>> {
@@ -214,7 +250,11 @@ impl Store for SqliteStore {
     async fn search_communes(&self, query: &str, limit: u32) -> StoreResult<Vec<Commune>> {
         geo::search(self, query, limit).await
     }
-    async fn import_geo(&self, departements: Vec<Departement>, communes: Vec<Commune>) -> StoreResult<u64> {
+    async fn import_geo(
+        &self,
+        departements: Vec<Departement>,
+        communes: Vec<Commune>,
+    ) -> StoreResult<u64> {
         geo::import(self, departements, communes).await
     }
     async fn commune_count(&self) -> StoreResult<u64> {
@@ -241,7 +281,9 @@ mod tests {
     #[tokio::test]
     async fn conformance_suite_passes_on_sqlite() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("vigie.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("vigie.db"))
+            .await
+            .unwrap();
         vigie_store::conformance::run_all(Arc::new(store.clone())).await;
         assert_eq!(store.integrity_check().await.unwrap(), "ok");
     }
@@ -249,11 +291,16 @@ mod tests {
     #[tokio::test]
     async fn backup_is_a_readable_copy() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("vigie.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("vigie.db"))
+            .await
+            .unwrap();
         vigie_store::conformance::seed_geo(&store).await;
         let copy = dir.path().join("copy.db");
         store.backup(&copy).await.unwrap();
         let restored = SqliteStore::open(&copy).await.unwrap();
-        assert_eq!(restored.commune_count().await.unwrap(), store.commune_count().await.unwrap());
+        assert_eq!(
+            restored.commune_count().await.unwrap(),
+            store.commune_count().await.unwrap()
+        );
     }
 }

@@ -17,7 +17,11 @@ fn account(row: &SqliteRow) -> StoreResult<StaffAccount> {
         username: get(row, "username")?,
         role: Role::parse(&role).map_err(internal)?,
         password_hash: get(row, "password_hash")?,
-        departements: deps.split_whitespace().map(DepartementCode::parse).collect::<Result<_, _>>().map_err(internal)?,
+        departements: deps
+            .split_whitespace()
+            .map(DepartementCode::parse)
+            .collect::<Result<_, _>>()
+            .map_err(internal)?,
         failed_logins: u32::try_from(get::<i64>(row, "failed_logins")?).unwrap_or(u32::MAX),
         last_failed_at: opt_ts(row, "last_failed_at")?,
     })
@@ -40,7 +44,10 @@ pub(crate) async fn create_staff(s: &SqliteStore, a: NewStaff) -> StoreResult<St
     Ok(a.id)
 }
 
-pub(crate) async fn staff_by_username(s: &SqliteStore, username: &Username) -> StoreResult<Option<StaffAccount>> {
+pub(crate) async fn staff_by_username(
+    s: &SqliteStore,
+    username: &Username,
+) -> StoreResult<Option<StaffAccount>> {
     let row = sqlx::query(&format!("SELECT {COLS} FROM staff WHERE username = ?"))
         .bind(username.as_str())
         .fetch_optional(&s.read)
@@ -57,7 +64,11 @@ pub(crate) async fn list_staff(s: &SqliteStore) -> StoreResult<Vec<StaffAccount>
     rows.iter().map(account).collect()
 }
 
-pub(crate) async fn record_login_failure(s: &SqliteStore, id: StaffId, at: Timestamp) -> StoreResult<u32> {
+pub(crate) async fn record_login_failure(
+    s: &SqliteStore,
+    id: StaffId,
+    at: Timestamp,
+) -> StoreResult<u32> {
     let n: i64 = sqlx::query_scalar(
         "UPDATE staff SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins",
     )
@@ -93,7 +104,11 @@ pub(crate) async fn create_session(s: &SqliteStore, n: NewSession) -> StoreResul
     Ok(())
 }
 
-pub(crate) async fn session(s: &SqliteStore, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+pub(crate) async fn session(
+    s: &SqliteStore,
+    token_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<Session>> {
     let row = sqlx::query(
         "SELECT s.id, s.username, s.role, s.password_hash, s.departements, s.failed_logins, s.last_failed_at, \
                 x.csrf_token, x.expires_at \

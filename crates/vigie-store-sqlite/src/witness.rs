@@ -5,7 +5,9 @@ use crate::{map_err, SqliteStore};
 use sqlx::{Sqlite, Transaction};
 use vigie_domain::clock::to_millis;
 use vigie_domain::{Author, ConversationId, EventKind, Timestamp};
-use vigie_store::{Appended, Conversation, Event, NewConversation, NewMessage, StoreError, StoreResult, Writer};
+use vigie_store::{
+    Appended, Conversation, Event, NewConversation, NewMessage, StoreError, StoreResult, Writer,
+};
 
 const CONVERSATION_COLS: &str =
     "id, state, locale, created_at, operator_id, taken_at, closed_at, last_seq, token_hash";
@@ -26,36 +28,52 @@ pub(crate) async fn create_conversation(s: &SqliteStore, new: NewConversation) -
     Ok(())
 }
 
-pub(crate) async fn conversation(s: &SqliteStore, id: ConversationId) -> StoreResult<Option<Conversation>> {
-    let row = sqlx::query(&format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?"))
-        .bind(id.to_string())
-        .fetch_optional(&s.read)
-        .await
-        .map_err(map_err)?;
+pub(crate) async fn conversation(
+    s: &SqliteStore,
+    id: ConversationId,
+) -> StoreResult<Option<Conversation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&s.read)
+    .await
+    .map_err(map_err)?;
     row.as_ref().map(decode::conversation).transpose()
 }
 
-pub(crate) async fn conversation_by_token(s: &SqliteStore, token_hash: &str) -> StoreResult<Option<Conversation>> {
-    let row = sqlx::query(&format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE token_hash = ?"))
-        .bind(token_hash)
-        .fetch_optional(&s.read)
-        .await
-        .map_err(map_err)?;
+pub(crate) async fn conversation_by_token(
+    s: &SqliteStore,
+    token_hash: &str,
+) -> StoreResult<Option<Conversation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE token_hash = ?"
+    ))
+    .bind(token_hash)
+    .fetch_optional(&s.read)
+    .await
+    .map_err(map_err)?;
     row.as_ref().map(decode::conversation).transpose()
 }
 
-pub(crate) async fn resume(s: &SqliteStore, receipt_hash: &str, new_token: &str) -> StoreResult<Option<ConversationId>> {
-    let id: Option<String> =
-        sqlx::query_scalar("UPDATE conversations SET token_hash = ? WHERE receipt_hash = ? RETURNING id")
-            .bind(new_token)
-            .bind(receipt_hash)
-            .fetch_optional(&s.write)
-            .await
-            .map_err(map_err)?;
+pub(crate) async fn resume(
+    s: &SqliteStore,
+    receipt_hash: &str,
+    new_token: &str,
+) -> StoreResult<Option<ConversationId>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "UPDATE conversations SET token_hash = ? WHERE receipt_hash = ? RETURNING id",
+    )
+    .bind(new_token)
+    .bind(receipt_hash)
+    .fetch_optional(&s.write)
+    .await
+    .map_err(map_err)?;
     id.map(|id| id.parse().map_err(crate::internal)).transpose()
 }
 
 /// Appends one event with the next sequence number. The caller holds the write transaction.
+#[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
 pub(crate) async fn push_event(
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
@@ -66,12 +84,14 @@ pub(crate) async fn push_event(
     body: Option<&str>,
     at: Timestamp,
 ) -> StoreResult<Event> {
-    let seq: i64 = sqlx::query_scalar("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
-        .bind(conversation.to_string())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?;
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+    )
+    .bind(conversation.to_string())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .ok_or(StoreError::NotFound)?;
     sqlx::query(
         "INSERT INTO events (conversation_id, seq, kind, author, staff_id, client_id, body, at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -102,16 +122,20 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
     let conv = msg.conversation.to_string();
     let author = msg.writer.author();
     // A retried send: answer the first sequence number, write nothing.
-    let earlier: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = ? AND author = ? AND client_id = ?")
-            .bind(&conv)
-            .bind(author.as_str())
-            .bind(msg.client_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
+    let earlier: Option<i64> = sqlx::query_scalar(
+        "SELECT seq FROM events WHERE conversation_id = ? AND author = ? AND client_id = ?",
+    )
+    .bind(&conv)
+    .bind(author.as_str())
+    .bind(msg.client_id.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
     if let Some(seq) = earlier {
-        return Ok(Appended { seq: decode::seq(seq), duplicate: true });
+        return Ok(Appended {
+            seq: decode::seq(seq),
+            duplicate: true,
+        });
     }
     let row = sqlx::query("SELECT state, operator_id FROM conversations WHERE id = ?")
         .bind(&conv)
@@ -146,7 +170,10 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
     )
     .await?;
     tx.commit().await.map_err(map_err)?;
-    Ok(Appended { seq: event.seq, duplicate: false })
+    Ok(Appended {
+        seq: event.seq,
+        duplicate: false,
+    })
 }
 
 pub(crate) async fn events_after(
@@ -168,7 +195,11 @@ pub(crate) async fn events_after(
     rows.iter().map(decode::event).collect()
 }
 
-pub(crate) async fn close_by_witness(s: &SqliteStore, conversation: ConversationId, at: Timestamp) -> StoreResult<Event> {
+pub(crate) async fn close_by_witness(
+    s: &SqliteStore,
+    conversation: ConversationId,
+    at: Timestamp,
+) -> StoreResult<Event> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
     let state: String = sqlx::query_scalar("SELECT state FROM conversations WHERE id = ?")
         .bind(conversation.to_string())
@@ -186,13 +217,33 @@ pub(crate) async fn close_by_witness(s: &SqliteStore, conversation: Conversation
         tx.commit().await.map_err(map_err)?;
         return Err(StoreError::Closed);
     }
-    sqlx::query("UPDATE conversations SET state = 'closed', closed_at = ?, token_hash = NULL WHERE id = ?")
-        .bind(to_millis(at))
-        .bind(conversation.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-    let event = push_event(&mut tx, conversation, EventKind::Closed, Author::Witness, None, None, None, at).await?;
+    sqlx::query(
+        "UPDATE conversations SET state = 'closed', closed_at = ?, token_hash = NULL WHERE id = ?",
+    )
+    .bind(to_millis(at))
+    .bind(conversation.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let event = push_event(
+        &mut tx,
+        conversation,
+        EventKind::Closed,
+        Author::Witness,
+        None,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    let audit = vigie_store::NewAudit {
+        actor: None,
+        action: "witness_closed",
+        target: format!("conversation:{conversation}"),
+        purpose: "witness",
+        at,
+    };
+    crate::cases::write_audit(&mut tx, &audit).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(event)
 }

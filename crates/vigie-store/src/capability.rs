@@ -5,7 +5,9 @@
 //! Every grant of read access writes an audit row with its purpose.
 
 use crate::{NewAudit, Store, StoreError, StoreResult};
-use vigie_domain::{ConversationId, ConversationState, DepartementCode, Permission, ReportId, Role, StaffId, Timestamp};
+use vigie_domain::{
+    ConversationId, DepartementCode, Permission, ReportId, Role, StaffId, Timestamp,
+};
 
 /// The authenticated staff member, as the web layer hands it to the store.
 #[derive(Debug, Clone)]
@@ -34,20 +36,29 @@ impl AssignedCase {
 
     /// Checks that `who` holds `conversation` (supervisors act in any conversation held by
     /// someone); refused otherwise.
-    pub async fn obtain(store: &dyn Store, who: &StaffPrincipal, conversation: ConversationId) -> StoreResult<Self> {
+    pub async fn obtain(
+        store: &dyn Store,
+        who: &StaffPrincipal,
+        conversation: ConversationId,
+    ) -> StoreResult<Self> {
         if !who.role.may(Permission::HandleConversations) {
             return Err(StoreError::Forbidden);
         }
-        let conv = store.conversation(conversation).await?.ok_or(StoreError::NotFound)?;
+        let conv = store
+            .conversation(conversation)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let holds = conv.operator == Some(who.id);
         let leads = who.role.may(Permission::ReadAllConversations) && conv.operator.is_some();
         if !(holds || leads) {
             return Err(StoreError::Forbidden);
         }
-        if conv.state == ConversationState::Closed {
-            return Err(StoreError::Closed);
-        }
-        Ok(Self { conversation, staff: who.id })
+        // A closed chat can still be finished (report saved, qualified, closed): the store
+        // refuses messages in it and edits of a report that has left the chat.
+        Ok(Self {
+            conversation,
+            staff: who.id,
+        })
     }
 }
 
@@ -70,7 +81,10 @@ impl CaseReader {
         purpose: &'static str,
         at: Timestamp,
     ) -> StoreResult<Self> {
-        let conv = store.conversation(conversation).await?.ok_or(StoreError::NotFound)?;
+        let conv = store
+            .conversation(conversation)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let holds = who.role.may(Permission::HandleConversations) && conv.operator == Some(who.id);
         if !(holds || who.role.may(Permission::ReadAllConversations)) {
             return Err(StoreError::Forbidden);
@@ -112,7 +126,10 @@ impl RoutedReport {
         }
         let found = store.report(report).await?.ok_or(StoreError::NotFound)?;
         let routed = found.qualified_at.is_some()
-            && found.departement.as_ref().is_some_and(|d| who.departements.contains(d));
+            && found
+                .departement
+                .as_ref()
+                .is_some_and(|d| who.departements.contains(d));
         if !routed {
             // Same answer as a missing report: an analyst learns nothing about other départements.
             return Err(StoreError::NotFound);

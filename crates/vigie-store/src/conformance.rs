@@ -26,7 +26,13 @@ fn now() -> Timestamp {
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}{}", ConversationId::random(&mut rng()).to_string().replace('-', "")[..12].to_owned())
+    format!(
+        "{prefix}{}",
+        ConversationId::random(&mut rng())
+            .to_string()
+            .replace('-', "")[..12]
+            .to_owned()
+    )
 }
 
 /// Loads a handful of communes so report checks can point at real places.
@@ -41,12 +47,26 @@ pub async fn seed_geo(store: &dyn Store) {
         lat: Some(50.6),
         lon: Some(3.05),
     };
-    let d = |code: &str, name: &str| Departement { code: DepartementCode::parse(code).unwrap(), name: name.into() };
+    let d = |code: &str, name: &str| Departement {
+        code: DepartementCode::parse(code).unwrap(),
+        name: name.into(),
+    };
     store
         .import_geo(
-            vec![d("59", "Nord"), d("75", "Paris"), d("13", "Bouches-du-Rhône"), d("42", "Loire")],
             vec![
-                c("59350", "Lille", "59", "59000 59160 59260 59777 59800", 236_710),
+                d("59", "Nord"),
+                d("75", "Paris"),
+                d("13", "Bouches-du-Rhône"),
+                d("42", "Loire"),
+            ],
+            vec![
+                c(
+                    "59350",
+                    "Lille",
+                    "59",
+                    "59000 59160 59260 59777 59800",
+                    236_710,
+                ),
                 c("75056", "Paris", "75", "75001 75002", 2_133_111),
                 c("13055", "Marseille", "13", "13001 13002", 873_076),
                 c("42218", "Saint-Étienne", "42", "42000 42100", 173_089),
@@ -66,7 +86,10 @@ async fn staff(store: &dyn Store, role: Role, deps: &[&str]) -> StaffPrincipal {
             username: Username::parse(&username).unwrap(),
             role,
             password_hash: "not-a-real-hash".into(),
-            departements: deps.iter().map(|d| DepartementCode::parse(d).unwrap()).collect(),
+            departements: deps
+                .iter()
+                .map(|d| DepartementCode::parse(d).unwrap())
+                .collect(),
             created_at: now(),
         })
         .await
@@ -75,7 +98,10 @@ async fn staff(store: &dyn Store, role: Role, deps: &[&str]) -> StaffPrincipal {
         id,
         username,
         role,
-        departements: deps.iter().map(|d| DepartementCode::parse(d).unwrap()).collect(),
+        departements: deps
+            .iter()
+            .map(|d| DepartementCode::parse(d).unwrap())
+            .collect(),
     }
 }
 
@@ -107,7 +133,10 @@ fn witness_msg(conversation: ConversationId, client_id: &str, body: &str) -> New
 
 async fn taken(store: &dyn Store, officer: &StaffPrincipal) -> (ConversationId, AssignedCase) {
     let (id, _) = conversation(store).await;
-    let outcome = store.take(id, officer.id, ReportId::random(&mut rng()), now()).await.unwrap();
+    let outcome = store
+        .take(id, officer.id, ReportId::random(&mut rng()), now())
+        .await
+        .unwrap();
     assert!(matches!(outcome, TakeOutcome::Taken(_)));
     (id, AssignedCase::obtain(store, officer, id).await.unwrap())
 }
@@ -130,15 +159,39 @@ pub async fn run_all(store: Dyn) {
 pub async fn messages_are_numbered_in_order_and_retries_are_not_duplicated(store: Dyn) {
     let (id, token) = conversation(store.as_ref()).await;
     let found = store.conversation_by_token(&token).await.unwrap().unwrap();
-    assert_eq!((found.id, found.state, found.last_seq), (id, ConversationState::Waiting, 0));
+    assert_eq!(
+        (found.id, found.state, found.last_seq),
+        (id, ConversationState::Waiting, 0)
+    );
     for i in 1..=5u64 {
-        let a = store.append_message(witness_msg(id, &format!("c{i}"), &format!("message {i}"))).await.unwrap();
-        assert_eq!(a, Appended { seq: i, duplicate: false });
+        let a = store
+            .append_message(witness_msg(id, &format!("c{i}"), &format!("message {i}")))
+            .await
+            .unwrap();
+        assert_eq!(
+            a,
+            Appended {
+                seq: i,
+                duplicate: false
+            }
+        );
     }
-    let again = store.append_message(witness_msg(id, "c3", "message 3")).await.unwrap();
-    assert_eq!(again, Appended { seq: 3, duplicate: true });
+    let again = store
+        .append_message(witness_msg(id, "c3", "message 3"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Appended {
+            seq: 3,
+            duplicate: true
+        }
+    );
     let events = store.events_after(id, 0, 100).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
     assert_eq!(events[2].body.as_deref(), Some("message 3"));
     assert_eq!(events[2].client_id.as_deref(), Some("c3"));
     assert_eq!(store.events_after(id, 3, 100).await.unwrap().len(), 2);
@@ -149,7 +202,11 @@ pub async fn messages_are_numbered_in_order_and_retries_are_not_duplicated(store
     for i in 0..20 {
         let store = store.clone();
         handles.push(tokio::spawn(async move {
-            store.append_message(witness_msg(id, &format!("p{i}"), "parallel")).await.unwrap().seq
+            store
+                .append_message(witness_msg(id, &format!("p{i}"), "parallel"))
+                .await
+                .unwrap()
+                .seq
         }));
     }
     let mut seqs = Vec::new();
@@ -171,7 +228,10 @@ pub async fn only_one_of_many_racing_officers_takes_a_conversation(store: Dyn) {
         let store = store.clone();
         let officer = officer.id;
         handles.push(tokio::spawn(async move {
-            store.take(id, officer, ReportId::random(&mut rng()), now()).await.unwrap()
+            store
+                .take(id, officer, ReportId::random(&mut rng()), now())
+                .await
+                .unwrap()
         }));
     }
     let mut wins = 0;
@@ -191,22 +251,48 @@ pub async fn only_one_of_many_racing_officers_takes_a_conversation(store: Dyn) {
     assert_eq!(conv.state, ConversationState::Active);
     assert!(officers.iter().any(|o| Some(o.id) == conv.operator));
     assert!(store.report_for_conversation(id).await.unwrap().is_some());
-    assert!(!store.queue().await.unwrap().iter().any(|q| q.conversation == id));
+    assert!(!store
+        .queue()
+        .await
+        .unwrap()
+        .iter()
+        .any(|q| q.conversation == id));
 }
 
 pub async fn take_next_serves_the_longest_wait_first(store: Dyn) {
     let officer = staff(store.as_ref(), Role::Operator, &[]).await;
     // Drain whatever earlier checks left waiting.
-    while store.take_next(officer.id, ReportId::random(&mut rng()), now()).await.unwrap().is_some() {}
+    while store
+        .take_next(officer.id, ReportId::random(&mut rng()), now())
+        .await
+        .unwrap()
+        .is_some()
+    {}
     let (first, _) = conversation(store.as_ref()).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (second, _) = conversation(store.as_ref()).await;
     let queue = store.queue().await.unwrap();
-    assert_eq!(queue.iter().map(|q| q.conversation).collect::<Vec<_>>(), vec![first, second]);
+    assert_eq!(
+        queue.iter().map(|q| q.conversation).collect::<Vec<_>>(),
+        vec![first, second]
+    );
     let fresh = staff(store.as_ref(), Role::Operator, &[]).await;
-    let (got, _) = store.take_next(fresh.id, ReportId::random(&mut rng()), now()).await.unwrap().unwrap();
+    let (got, _) = store
+        .take_next(fresh.id, ReportId::random(&mut rng()), now())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(got, first);
-    assert_eq!(store.held_by(fresh.id).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), vec![first]);
+    assert_eq!(
+        store
+            .held_by(fresh.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![first]
+    );
 }
 
 pub async fn resume_replaces_the_token(store: Dyn) {
@@ -226,7 +312,15 @@ pub async fn resume_replaces_the_token(store: Dyn) {
     assert_eq!(old.locale, Locale::En);
     let new_token = unique("new");
     assert_eq!(store.resume(&receipt, &new_token).await.unwrap(), Some(id));
-    assert_eq!(store.conversation_by_token(&new_token).await.unwrap().unwrap().id, id);
+    assert_eq!(
+        store
+            .conversation_by_token(&new_token)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
     assert_eq!(store.resume("no-such-receipt", "x").await.unwrap(), None);
     // A second conversation with the same receipt hash is refused.
     let clash = store
@@ -243,27 +337,57 @@ pub async fn resume_replaces_the_token(store: Dyn) {
 
 pub async fn a_witness_who_leaves_can_no_longer_write(store: Dyn) {
     let (id, token) = conversation(store.as_ref()).await;
-    store.append_message(witness_msg(id, "a", "bonjour")).await.unwrap();
+    store
+        .append_message(witness_msg(id, "a", "bonjour"))
+        .await
+        .unwrap();
     let event = store.close_by_witness(id, now()).await.unwrap();
-    assert_eq!((event.seq, event.kind, event.author), (2, EventKind::Closed, Author::Witness));
+    assert_eq!(
+        (event.seq, event.kind, event.author),
+        (2, EventKind::Closed, Author::Witness)
+    );
     assert!(store.conversation_by_token(&token).await.unwrap().is_none());
-    assert!(matches!(store.append_message(witness_msg(id, "b", "encore")).await, Err(StoreError::Closed)));
-    assert!(matches!(store.close_by_witness(id, now()).await, Err(StoreError::Closed)));
+    assert!(matches!(
+        store.append_message(witness_msg(id, "b", "encore")).await,
+        Err(StoreError::Closed)
+    ));
+    assert!(matches!(
+        store.close_by_witness(id, now()).await,
+        Err(StoreError::Closed)
+    ));
+    let audit = store.audit_log(1000).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "witness_closed"
+        && a.target == format!("conversation:{id}")
+        && a.actor.is_none()));
     // A closed conversation is not in the queue and cannot be taken.
     let officer = staff(store.as_ref(), Role::Operator, &[]).await;
-    let outcome = store.take(id, officer.id, ReportId::random(&mut rng()), now()).await.unwrap();
+    let outcome = store
+        .take(id, officer.id, ReportId::random(&mut rng()), now())
+        .await
+        .unwrap();
     assert_eq!(outcome, TakeOutcome::NotFound);
 }
 
 pub async fn notes_never_enter_the_witness_thread(store: Dyn) {
     let officer = staff(store.as_ref(), Role::Operator, &[]).await;
     let (id, case) = taken(store.as_ref(), &officer).await;
-    let note = store.add_note(&case, NoteBody::parse("SECRET-NOTE suspect connu").unwrap(), now()).await.unwrap();
+    let note = store
+        .add_note(
+            &case,
+            NoteBody::parse("SECRET-NOTE suspect connu").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
     assert_eq!(note.author, officer.username);
-    let reader = CaseReader::obtain(store.as_ref(), &officer, id, "test", now()).await.unwrap();
+    let reader = CaseReader::obtain(store.as_ref(), &officer, id, "test", now())
+        .await
+        .unwrap();
     assert_eq!(store.notes(&reader).await.unwrap(), vec![note]);
     let thread = store.events_after(id, 0, 1000).await.unwrap();
-    assert!(thread.iter().all(|e| !e.body.as_deref().unwrap_or("").contains("SECRET-NOTE")));
+    assert!(thread
+        .iter()
+        .all(|e| !e.body.as_deref().unwrap_or("").contains("SECRET-NOTE")));
     assert_eq!(thread.len(), 1, "only the officer-joined event");
 }
 
@@ -274,7 +398,12 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
     assert_eq!((report.state, report.version), (ReportState::InChat, 0));
 
     // Unknown commune: refused, nothing written.
-    let bad = ReportInput { commune: "99999".into(), ..ReportInput::default() }.validate().unwrap();
+    let bad = ReportInput {
+        commune: "99999".into(),
+        ..ReportInput::default()
+    }
+    .validate()
+    .unwrap();
     match store.save_report(&case, 0, bad, now()).await {
         Err(StoreError::Invalid(e)) => assert_eq!(e.0["commune"], "commune-unknown"),
         other => panic!("{other:?}"),
@@ -287,7 +416,12 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
         other => panic!("{other:?}"),
     }
 
-    let partial = ReportInput { activity: "street_sale".into(), ..ReportInput::default() }.validate().unwrap();
+    let partial = ReportInput {
+        activity: "street_sale".into(),
+        ..ReportInput::default()
+    }
+    .validate()
+    .unwrap();
     let v1 = store.save_report(&case, 0, partial, now()).await.unwrap();
     assert_eq!(v1.version, 1);
     let full = ReportInput {
@@ -303,18 +437,35 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
     // Saving against a stale version is refused.
     assert!(matches!(
         store.save_report(&case, 0, full.clone(), now()).await,
-        Err(StoreError::VersionConflict { expected: 0, current: 1 })
+        Err(StoreError::VersionConflict {
+            expected: 0,
+            current: 1
+        })
     ));
-    let v2 = store.save_report(&case, 1, full.clone(), now()).await.unwrap();
+    let v2 = store
+        .save_report(&case, 1, full.clone(), now())
+        .await
+        .unwrap();
     assert_eq!((v2.version, v2.fields.clone()), (2, full));
-    assert_eq!(v2.departement.as_ref().map(DepartementCode::as_str), Some("59"));
+    assert_eq!(
+        v2.departement.as_ref().map(DepartementCode::as_str),
+        Some("59")
+    );
     let versions = store.report_versions(report.id).await.unwrap();
-    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert_eq!(versions[0].saved_by, officer.username);
 
     // Not in any inbox before qualification.
     let nord = [DepartementCode::parse("59").unwrap()];
-    assert!(!store.inbox(&nord).await.unwrap().iter().any(|r| r.id == report.id));
+    assert!(!store
+        .inbox(&nord)
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.id == report.id));
 
     let qualified = store.qualify(&case, now()).await.unwrap();
     assert_eq!(qualified.state, ReportState::Qualified);
@@ -323,19 +474,37 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
     let row = inbox.iter().find(|r| r.id == report.id).unwrap();
     assert_eq!(row.commune_name.as_deref(), Some("Lille"));
     assert!(row.weapons);
-    assert!(!store.inbox(&[DepartementCode::parse("75").unwrap()]).await.unwrap().iter().any(|r| r.id == report.id));
+    assert!(!store
+        .inbox(&[DepartementCode::parse("75").unwrap()])
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.id == report.id));
 
     // The chat is over: the witness sees a closed event, and no one can write or edit any more.
     let conv = store.conversation(id).await.unwrap().unwrap();
     assert_eq!(conv.state, ConversationState::Closed);
     let last = store.events_after(id, 0, 100).await.unwrap().pop().unwrap();
-    assert_eq!((last.kind, last.author), (EventKind::Closed, Author::System));
-    assert!(matches!(store.save_report(&case, 2, ReportFields::default(), now()).await, Err(StoreError::NotEditable)));
-    assert!(matches!(store.qualify(&case, now()).await, Err(StoreError::Transition(_))));
+    assert_eq!(
+        (last.kind, last.author),
+        (EventKind::Closed, Author::System)
+    );
+    assert!(matches!(
+        store
+            .save_report(&case, 2, ReportFields::default(), now())
+            .await,
+        Err(StoreError::NotEditable)
+    ));
+    assert!(matches!(
+        store.qualify(&case, now()).await,
+        Err(StoreError::Transition(_))
+    ));
 
     let audit = store.audit_log(500).await.unwrap();
     for action in ["take_conversation", "save_report", "qualify_report"] {
-        assert!(audit.iter().any(|a| a.action == action && a.actor.as_deref() == Some(officer.username.as_str())));
+        assert!(audit
+            .iter()
+            .any(|a| a.action == action && a.actor.as_deref() == Some(officer.username.as_str())));
     }
 }
 
@@ -343,16 +512,42 @@ pub async fn closing_without_report_and_illegal_transitions(store: Dyn) {
     let officer = staff(store.as_ref(), Role::Operator, &[]).await;
     let (id, case) = taken(store.as_ref(), &officer).await;
     let closed = store
-        .close_case(&case, CloseOutcome::OutOfScope, ReasonText::parse("contenu en ligne → PHAROS").unwrap(), now())
+        .close_case(
+            &case,
+            CloseOutcome::OutOfScope,
+            ReasonText::parse("contenu en ligne → PHAROS").unwrap(),
+            now(),
+        )
         .await
         .unwrap();
-    assert_eq!((closed.state, closed.outcome), (ReportState::OutOfScope, Some(CloseOutcome::OutOfScope)));
-    assert_eq!(closed.outcome_reason.as_deref(), Some("contenu en ligne → PHAROS"));
-    assert_eq!(store.conversation(id).await.unwrap().unwrap().state, ConversationState::Closed);
-    let again = store.close_case(&case, CloseOutcome::Rejected, ReasonText::parse("x").unwrap(), now()).await;
+    assert_eq!(
+        (closed.state, closed.outcome),
+        (ReportState::OutOfScope, Some(CloseOutcome::OutOfScope))
+    );
+    assert_eq!(
+        closed.outcome_reason.as_deref(),
+        Some("contenu en ligne → PHAROS")
+    );
+    assert_eq!(
+        store.conversation(id).await.unwrap().unwrap().state,
+        ConversationState::Closed
+    );
+    let again = store
+        .close_case(
+            &case,
+            CloseOutcome::Rejected,
+            ReasonText::parse("x").unwrap(),
+            now(),
+        )
+        .await;
     assert!(matches!(again, Err(StoreError::Transition(_))));
     assert!(matches!(
-        store.append_message(NewMessage { writer: Writer::Officer(officer.id), ..witness_msg(id, "o1", "hello") }).await,
+        store
+            .append_message(NewMessage {
+                writer: Writer::Officer(officer.id),
+                ..witness_msg(id, "o1", "hello")
+            })
+            .await,
         Err(StoreError::Closed)
     ));
 }
@@ -374,14 +569,22 @@ pub async fn sessions_expire(store: Dyn) {
     let live = store.session(&token, t0).await.unwrap().unwrap();
     assert_eq!(live.account.role, Role::Analyst);
     assert_eq!(live.account.departements.len(), 2);
-    assert!(store.session(&token, t0 + time::Duration::hours(2)).await.unwrap().is_none());
+    assert!(store
+        .session(&token, t0 + time::Duration::hours(2))
+        .await
+        .unwrap()
+        .is_none());
     store.delete_session(&token).await.unwrap();
     assert!(store.session(&token, t0).await.unwrap().is_none());
 
     assert_eq!(store.record_login_failure(who.id, t0).await.unwrap(), 1);
     assert_eq!(store.record_login_failure(who.id, t0).await.unwrap(), 2);
     store.record_login_success(who.id).await.unwrap();
-    let account = store.staff_by_username(&Username::parse(&who.username).unwrap()).await.unwrap().unwrap();
+    let account = store
+        .staff_by_username(&Username::parse(&who.username).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(account.failed_logins, 0);
     let dup = store
         .create_staff(NewStaff {
@@ -398,15 +601,39 @@ pub async fn sessions_expire(store: Dyn) {
 
 pub async fn communes_are_found_by_name_postcode_and_code(store: Dyn) {
     let names = |v: Vec<Commune>| v.into_iter().map(|c| c.name).collect::<Vec<_>>();
-    assert_eq!(names(store.search_communes("st etien", 10).await.unwrap()), vec!["Saint-Étienne"]);
-    assert_eq!(names(store.search_communes("ARMENTIERES", 10).await.unwrap()), vec!["Armentières"]);
-    assert_eq!(names(store.search_communes("59800", 10).await.unwrap()), vec!["Lille"]);
-    assert_eq!(names(store.search_communes("750", 10).await.unwrap()), vec!["Paris"]);
+    assert_eq!(
+        names(store.search_communes("st etien", 10).await.unwrap()),
+        vec!["Saint-Étienne"]
+    );
+    assert_eq!(
+        names(store.search_communes("ARMENTIERES", 10).await.unwrap()),
+        vec!["Armentières"]
+    );
+    assert_eq!(
+        names(store.search_communes("59800", 10).await.unwrap()),
+        vec!["Lille"]
+    );
+    assert_eq!(
+        names(store.search_communes("750", 10).await.unwrap()),
+        vec!["Paris"]
+    );
     assert!(store.search_communes("%", 10).await.unwrap().is_empty());
     assert!(store.search_communes("", 10).await.unwrap().is_empty());
-    let lille = store.commune(&InseeCode::parse("59350").unwrap()).await.unwrap().unwrap();
+    let lille = store
+        .commune(&InseeCode::parse("59350").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(lille.postcodes.len(), 5);
-    assert_eq!(store.departement(&DepartementCode::parse("59").unwrap()).await.unwrap().unwrap().name, "Nord");
+    assert_eq!(
+        store
+            .departement(&DepartementCode::parse("59").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Nord"
+    );
     assert!(store.commune_count().await.unwrap() >= 5);
 }
 
@@ -418,15 +645,33 @@ pub async fn only_holders_and_leads_obtain_cases(store: Dyn) {
     let admin = staff(store.as_ref(), Role::Admin, &[]).await;
     let (id, _) = taken(store.as_ref(), &holder).await;
     let s = store.as_ref();
-    assert!(matches!(AssignedCase::obtain(s, &other, id).await, Err(StoreError::Forbidden)));
-    assert!(matches!(AssignedCase::obtain(s, &analyst, id).await, Err(StoreError::Forbidden)));
+    assert!(matches!(
+        AssignedCase::obtain(s, &other, id).await,
+        Err(StoreError::Forbidden)
+    ));
+    assert!(matches!(
+        AssignedCase::obtain(s, &analyst, id).await,
+        Err(StoreError::Forbidden)
+    ));
     assert!(AssignedCase::obtain(s, &lead, id).await.is_ok());
-    assert!(matches!(CaseReader::obtain(s, &other, id, "t", now()).await, Err(StoreError::Forbidden)));
-    assert!(matches!(CaseReader::obtain(s, &admin, id, "t", now()).await, Err(StoreError::Forbidden)));
+    assert!(matches!(
+        CaseReader::obtain(s, &other, id, "t", now()).await,
+        Err(StoreError::Forbidden)
+    ));
+    assert!(matches!(
+        CaseReader::obtain(s, &admin, id, "t", now()).await,
+        Err(StoreError::Forbidden)
+    ));
     assert!(CaseReader::obtain(s, &lead, id, "t", now()).await.is_ok());
     let report = store.report_for_conversation(id).await.unwrap().unwrap();
     // Not qualified yet: invisible to the analyst.
-    assert!(matches!(RoutedReport::obtain(s, &analyst, report.id, "t", now()).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        RoutedReport::obtain(s, &analyst, report.id, "t", now()).await,
+        Err(StoreError::NotFound)
+    ));
     let audit = store.audit_log(1000).await.unwrap();
-    assert!(audit.iter().any(|a| a.action == "read_conversation" && a.actor.as_deref() == Some(lead.username.as_str())));
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "read_conversation"
+            && a.actor.as_deref() == Some(lead.username.as_str())));
 }

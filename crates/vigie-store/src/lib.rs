@@ -15,8 +15,8 @@ pub use model::*;
 
 use async_trait::async_trait;
 use vigie_domain::{
-    Author, ClientId, CloseOutcome, ConversationId, DepartementCode, InseeCode, MessageBody, NoteBody, ReasonText,
-    ReportFields, ReportId, StaffId, Timestamp, Username,
+    Author, ClientId, CloseOutcome, ConversationId, DepartementCode, InseeCode, MessageBody,
+    NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -36,17 +36,30 @@ pub trait Store: Send + Sync + 'static {
 
     /// Swaps in a new token for the conversation whose receipt hash matches; earlier tokens stop
     /// working. `None` when no conversation has this receipt.
-    async fn resume(&self, receipt_hash: &str, new_token_hash: &str) -> StoreResult<Option<ConversationId>>;
+    async fn resume(
+        &self,
+        receipt_hash: &str,
+        new_token_hash: &str,
+    ) -> StoreResult<Option<ConversationId>>;
 
     /// Appends a chat message. A `client_id` already used in this conversation returns the first
     /// message's sequence number with `duplicate: true` and writes nothing.
     async fn append_message(&self, msg: NewMessage) -> StoreResult<Appended>;
 
     /// The witness-visible thread after `after`, in order, at most `limit` events.
-    async fn events_after(&self, conversation: ConversationId, after: u64, limit: u32) -> StoreResult<Vec<Event>>;
+    async fn events_after(
+        &self,
+        conversation: ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Event>>;
 
     /// The witness ends the conversation: a `closed` event, and the token stops working.
-    async fn close_by_witness(&self, conversation: ConversationId, at: Timestamp) -> StoreResult<Event>;
+    async fn close_by_witness(
+        &self,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> StoreResult<Event>;
 
     // --- staff accounts and sessions ------------------------------------------------------------
 
@@ -91,7 +104,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every active conversation (for shift leads).
     async fn active_conversations(&self) -> StoreResult<Vec<Conversation>>;
 
-    async fn add_note(&self, case: &AssignedCase, body: NoteBody, at: Timestamp) -> StoreResult<Note>;
+    async fn add_note(
+        &self,
+        case: &AssignedCase,
+        body: NoteBody,
+        at: Timestamp,
+    ) -> StoreResult<Note>;
     async fn notes(&self, case: &CaseReader) -> StoreResult<Vec<Note>>;
 
     /// Writes a new version of the report's facts. `VersionConflict` if `expected_version` is not
@@ -116,7 +134,10 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> StoreResult<Report>;
 
-    async fn report_for_conversation(&self, conversation: ConversationId) -> StoreResult<Option<Report>>;
+    async fn report_for_conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<Report>>;
     async fn report(&self, id: ReportId) -> StoreResult<Option<Report>>;
     async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>>;
 
@@ -130,7 +151,11 @@ pub trait Store: Send + Sync + 'static {
     /// INSEE code starts with it; the most populous first.
     async fn search_communes(&self, query: &str, limit: u32) -> StoreResult<Vec<Commune>>;
     /// Inserts or replaces communes and départements; returns the number of communes written.
-    async fn import_geo(&self, departements: Vec<Departement>, communes: Vec<Commune>) -> StoreResult<u64>;
+    async fn import_geo(
+        &self,
+        departements: Vec<Departement>,
+        communes: Vec<Commune>,
+    ) -> StoreResult<u64>;
     async fn commune_count(&self) -> StoreResult<u64>;
     async fn departement(&self, code: &DepartementCode) -> StoreResult<Option<Departement>>;
 

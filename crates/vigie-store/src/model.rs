@@ -3,8 +3,8 @@
 use serde::Serialize;
 use vigie_domain::report::Activity;
 use vigie_domain::{
-    Author, CloseOutcome, ConversationId, ConversationState, DepartementCode, EventKind, InseeCode, Locale,
-    ReportFields, ReportId, ReportState, Role, StaffId, Timestamp, Username,
+    Author, CloseOutcome, ConversationId, ConversationState, DepartementCode, EventKind, InseeCode,
+    Locale, ReportFields, ReportId, ReportState, Role, StaffId, Timestamp, Username,
 };
 
 #[derive(Debug, Clone)]

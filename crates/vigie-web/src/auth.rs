@@ -45,7 +45,11 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
 
 /// Constant-time comparison for tokens.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A logged-in staff member.
@@ -62,10 +66,18 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
-        let session = state.store.session(&hash, state.clock.now()).await?.ok_or(AppError::Unauthorized)?;
+        let session = state
+            .store
+            .session(&hash, state.clock.now())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if unsafe_method && parts.uri.path().starts_with("/api/") {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !same(sent, &session.csrf_token) {
                 return Err(AppError::Forbidden);
             }

@@ -24,7 +24,9 @@ impl SecretKey {
 
     pub fn receipt_hash(&self, code: &ReceiptCode) -> String {
         // HMAC accepts keys of any length; this cannot fail.
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else { return String::new() };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            return String::new();
+        };
         mac.update(b"vigie-receipt-v1:");
         mac.update(code.digits().as_bytes());
         hex(&mac.finalize().into_bytes())
@@ -53,15 +55,25 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Argon2id with the crate's default parameters (19 MiB, 2 passes).
-pub fn hash_password(password: &str, rng: &mut (impl RngCore + rand::CryptoRng)) -> Result<String, String> {
+pub fn hash_password(
+    password: &str,
+    rng: &mut (impl RngCore + rand::CryptoRng),
+) -> Result<String, String> {
     let mut salt = [0u8; 16];
     rng.fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A real Argon2id hash of nothing anyone knows, verified against when a username is unknown so

@@ -93,7 +93,10 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::BadRequest(code) | AppError::Invalid(code) | AppError::Conflict(code) | AppError::Unknown(code) => code,
+            AppError::BadRequest(code)
+            | AppError::Invalid(code)
+            | AppError::Conflict(code)
+            | AppError::Unknown(code) => code,
             AppError::Fields(_) => "invalid-fields",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
@@ -121,7 +124,10 @@ impl IntoResponse for AppError {
             AppError::Fields(f) => f.0.clone(),
             _ => BTreeMap::new(),
         };
-        let info = ErrorInfo { code: self.code(), fields };
+        let info = ErrorInfo {
+            code: self.code(),
+            fields,
+        };
         let mut response =
             (self.status(), Json(json!({ "error": { "code": info.code, "message": info.code, "fields": info.fields } })))
                 .into_response();
@@ -135,7 +141,12 @@ pub fn error_json(tr: &Tr, info: &ErrorInfo) -> serde_json::Value {
     let fields: BTreeMap<&str, serde_json::Value> = info
         .fields
         .iter()
-        .map(|(field, code)| (*field, json!({ "code": code, "message": tr.get(&format!("field-error-{code}")) })))
+        .map(|(field, code)| {
+            (
+                *field,
+                json!({ "code": code, "message": tr.get(&format!("field-error-{code}")) }),
+            )
+        })
         .collect();
     json!({ "error": { "code": info.code, "message": tr.get(&format!("error-{}", info.code)), "fields": fields } })
 }
@@ -154,7 +165,9 @@ pub async fn localize(State(state): State<AppState>, request: Request, next: Nex
     let locale = Lang::from_parts(&parts);
     let path = parts.uri.path().to_owned();
     let response = next.run(Request::from_parts(parts, body)).await;
-    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else { return response };
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
     if info.code == "unauthorized" && path.starts_with("/staff") {
         return axum::response::Redirect::to("/staff/login").into_response();
     }

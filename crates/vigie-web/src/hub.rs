@@ -25,18 +25,27 @@ pub struct Hub {
 
 impl Default for Hub {
     fn default() -> Self {
-        Self { conversations: Mutex::new(HashMap::new()), staff: watch::channel(0).0 }
+        Self {
+            conversations: Mutex::new(HashMap::new()),
+            staff: watch::channel(0).0,
+        }
     }
 }
 
 impl Hub {
     pub fn subscribe(&self, id: ConversationId) -> watch::Receiver<Signal> {
-        let Ok(mut map) = self.conversations.lock() else { return watch::channel(Signal::default()).1 };
-        map.entry(id).or_insert_with(|| watch::channel(Signal::default()).0).subscribe()
+        let Ok(mut map) = self.conversations.lock() else {
+            return watch::channel(Signal::default()).1;
+        };
+        map.entry(id)
+            .or_insert_with(|| watch::channel(Signal::default()).0)
+            .subscribe()
     }
 
     fn bump(&self, id: ConversationId, change: impl FnOnce(&mut Signal)) {
-        let Ok(mut map) = self.conversations.lock() else { return };
+        let Ok(mut map) = self.conversations.lock() else {
+            return;
+        };
         if let Some(tx) = map.get(&id) {
             if tx.receiver_count() == 0 {
                 map.remove(&id);
@@ -72,7 +81,10 @@ impl Hub {
 
     /// How many conversations have live subscribers (for tests and metrics).
     pub fn live_conversations(&self) -> usize {
-        self.conversations.lock().map(|m| m.values().filter(|tx| tx.receiver_count() > 0).count()).unwrap_or(0)
+        self.conversations
+            .lock()
+            .map(|m| m.values().filter(|tx| tx.receiver_count() > 0).count())
+            .unwrap_or(0)
     }
 }
 

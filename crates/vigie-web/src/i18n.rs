@@ -20,16 +20,22 @@ pub struct I18n {
 
 fn bundle(locale: &str, source: &str) -> Result<FluentBundle<FluentResource>, String> {
     let lang: unic_langid::LanguageIdentifier = locale.parse().map_err(|e| format!("{e:?}"))?;
-    let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| format!("{errors:?}"))?;
+    let resource =
+        FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| format!("{errors:?}"))?;
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     bundle.set_use_isolating(false);
-    bundle.add_resource(resource).map_err(|errors| format!("{errors:?}"))?;
+    bundle
+        .add_resource(resource)
+        .map_err(|errors| format!("{errors:?}"))?;
     Ok(bundle)
 }
 
 impl I18n {
     pub fn load() -> Result<Self, String> {
-        Ok(Self { fr: bundle("fr", FR)?, en: bundle("en", EN)? })
+        Ok(Self {
+            fr: bundle("fr", FR)?,
+            en: bundle("en", EN)?,
+        })
     }
 
     fn bundle(&self, locale: Locale) -> &FluentBundle<FluentResource> {
@@ -46,7 +52,9 @@ impl I18n {
             return key.to_owned();
         };
         let mut errors = Vec::new();
-        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned()
     }
 
     pub fn has(&self, locale: Locale, key: &str) -> bool {
@@ -134,7 +142,9 @@ impl Lang {
                 }
             }
         }
-        if let Some(l) = crate::auth::cookie(&parts.headers, LANG_COOKIE).and_then(|v| Locale::parse(&v)) {
+        if let Some(l) =
+            crate::auth::cookie(&parts.headers, LANG_COOKIE).and_then(|v| Locale::parse(&v))
+        {
             return l;
         }
         parts
@@ -152,5 +162,207 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Lang(Self::from_parts(parts)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn french_and_english_have_the_same_messages() {
+        let mut fr = I18n::keys(Locale::Fr);
+        let mut en = I18n::keys(Locale::En);
+        fr.sort();
+        en.sort();
+        assert_eq!(fr, en);
+        assert!(fr.len() > 150);
+    }
+
+    fn literal_keys(text: &str, call: &str, out: &mut Vec<String>) {
+        for piece in text.split(call).skip(1) {
+            if let Some(end) = piece.find('"') {
+                let key = &piece[..end];
+                if !key.contains('{') && !key.is_empty() {
+                    out.push(key.to_owned());
+                }
+            }
+        }
+    }
+
+    /// Every message a template or handler asks for by name exists in both languages.
+    #[test]
+    fn every_key_used_in_templates_and_code_is_translated() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut keys = Vec::new();
+        let mut files = Vec::new();
+        for dir in ["templates", "src", "src/pages", "src/staff", "src/witness"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                // This file holds the tests' own patterns, not keys.
+                if path.is_file() && !path.ends_with("i18n.rs") {
+                    files.push(path);
+                }
+            }
+        }
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in ["get(\"", "with(\""] {
+                literal_keys(&text, call, &mut keys);
+            }
+        }
+        // Keys listed for scripts (string arrays in the page handlers).
+        for handler in ["src/pages/witness.rs", "src/pages/staff.rs"] {
+            let text = std::fs::read_to_string(root.join(handler)).unwrap();
+            for line in text.lines().map(str::trim) {
+                if line.starts_with('"') && line.ends_with("\",") && !line.contains(' ') {
+                    keys.push(line.trim_matches(|c| c == '"' || c == ',').to_owned());
+                }
+            }
+        }
+        let i18n = I18n::load().unwrap();
+        let mut missing: Vec<String> = Vec::new();
+        for key in keys {
+            let key = if key.starts_with("error-") || key.contains('-') {
+                key
+            } else {
+                continue;
+            };
+            for locale in Locale::ALL {
+                if !i18n.has(locale, &key) {
+                    missing.push(format!("{}:{key}", locale.as_str()));
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "missing translations: {missing:?}");
+    }
+
+    /// Every error code the web layer can produce has a message in both languages.
+    #[test]
+    fn every_error_code_has_a_message() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut codes = Vec::new();
+        for file in [
+            "src/error.rs",
+            "src/witness/api.rs",
+            "src/witness/ws.rs",
+            "src/staff/cases.rs",
+            "src/staff/directory.rs",
+            "src/staff/ws.rs",
+            "src/lib.rs",
+        ] {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            for variant in ["BadRequest(\"", "Invalid(\"", "Conflict(\"", "Unknown(\""] {
+                literal_keys(&text, variant, &mut codes);
+            }
+        }
+        // Codes that come from domain parsers.
+        codes.extend(
+            [
+                "text-empty",
+                "text-too-long",
+                "text-control-chars",
+                "client-id-invalid",
+                "unauthorized",
+                "forbidden",
+                "not-found",
+                "too-many-attempts",
+                "unavailable",
+                "internal",
+                "invalid-fields",
+                "login-failed",
+            ]
+            .map(String::from),
+        );
+        let i18n = I18n::load().unwrap();
+        for code in codes.iter().filter(|c| *c != "closed") {
+            for locale in Locale::ALL {
+                assert!(
+                    i18n.has(locale, &format!("error-{code}")),
+                    "{}: error-{code}",
+                    locale.as_str()
+                );
+            }
+        }
+        for code in [
+            "required",
+            "choice-invalid",
+            "commune-unknown",
+            "text-too-long",
+            "text-control-chars",
+            "hour-invalid",
+            "number-out-of-range",
+            "number-invalid",
+            "plate-invalid",
+            "too-many-vehicles",
+            "sources-invalid",
+        ] {
+            for locale in Locale::ALL {
+                assert!(
+                    i18n.has(locale, &format!("field-error-{code}")),
+                    "field-error-{code}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_choice_and_state_is_translated() {
+        use vigie_domain::report::{Activity, Frequency, Knowledge, PersonRole, Product, Weekday};
+        let i18n = I18n::load().unwrap();
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(
+            Activity::ALL
+                .iter()
+                .map(|v| format!("activity-{}", v.as_str())),
+        );
+        keys.extend(
+            Weekday::ALL
+                .iter()
+                .map(|v| format!("weekday-{}", v.as_str())),
+        );
+        keys.extend(
+            Frequency::ALL
+                .iter()
+                .map(|v| format!("frequency-{}", v.as_str())),
+        );
+        keys.extend(
+            PersonRole::ALL
+                .iter()
+                .map(|v| format!("person-{}", v.as_str())),
+        );
+        keys.extend(
+            Product::ALL
+                .iter()
+                .map(|v| format!("product-{}", v.as_str())),
+        );
+        keys.extend(
+            Knowledge::ALL
+                .iter()
+                .map(|v| format!("knowledge-{}", v.as_str())),
+        );
+        keys.extend(
+            vigie_domain::CloseOutcome::ALL
+                .iter()
+                .map(|v| format!("outcome-{}", v.as_str())),
+        );
+        keys.extend(
+            vigie_domain::ReportState::ALL
+                .iter()
+                .map(|v| format!("state-{}", v.as_str())),
+        );
+        keys.extend(
+            vigie_domain::Role::ALL
+                .iter()
+                .map(|v| format!("role-{}", v.as_str())),
+        );
+        for key in keys {
+            for locale in Locale::ALL {
+                assert!(i18n.has(locale, &key), "{}: {key}", locale.as_str());
+            }
+        }
     }
 }

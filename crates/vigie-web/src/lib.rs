@@ -40,7 +40,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { cookie_secure: true, session_ttl: time::Duration::hours(12), demo: false }
+        Self {
+            cookie_secure: true,
+            session_ttl: time::Duration::hours(12),
+            demo: false,
+        }
     }
 }
 
@@ -114,7 +118,10 @@ pub fn router(state: AppState) -> Router {
         .merge(static_files::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localize,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(security::access_log))
         .with_state(state)
@@ -134,8 +141,12 @@ where
         use axum::extract::rejection::JsonRejection;
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(error::AppError::BadRequest("json-content-type")),
-            Err(JsonRejection::BytesRejection(_)) => Err(error::AppError::BadRequest("body-too-large")),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(error::AppError::BadRequest("json-content-type"))
+            }
+            Err(JsonRejection::BytesRejection(_)) => {
+                Err(error::AppError::BadRequest("body-too-large"))
+            }
             Err(_) => Err(error::AppError::BadRequest("json-invalid")),
         }
     }

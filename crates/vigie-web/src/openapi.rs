@@ -10,5 +10,8 @@ use axum::Router;
 pub const DOCUMENT: &str = include_str!("../openapi.json");
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], DOCUMENT).into_response() }))
+    Router::new().route(
+        "/api/v1/openapi.json",
+        get(|| async { ([(header::CONTENT_TYPE, "application/json")], DOCUMENT).into_response() }),
+    )
 }

@@ -8,11 +8,31 @@ use axum::routing::get;
 use axum::Router;
 
 const FILES: &[(&str, &str, &str)] = &[
-    ("vigie.css", "text/css; charset=utf-8", include_str!("../static/vigie.css")),
-    ("witness.js", "text/javascript; charset=utf-8", include_str!("../static/witness.js")),
-    ("staff.js", "text/javascript; charset=utf-8", include_str!("../static/staff.js")),
-    ("conversation.js", "text/javascript; charset=utf-8", include_str!("../static/conversation.js")),
-    ("quick-exit.js", "text/javascript; charset=utf-8", include_str!("../static/quick-exit.js")),
+    (
+        "vigie.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/vigie.css"),
+    ),
+    (
+        "witness.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/witness.js"),
+    ),
+    (
+        "staff.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/staff.js"),
+    ),
+    (
+        "conversation.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/conversation.js"),
+    ),
+    (
+        "quick-exit.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/quick-exit.js"),
+    ),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +40,9 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn serve(Path(file): Path<String>) -> Result<impl IntoResponse, crate::error::AppError> {
-    let (_, mime, body) = FILES.iter().find(|(name, _, _)| *name == file).ok_or(crate::error::AppError::NotFound)?;
+    let (_, mime, body) = FILES
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .ok_or(crate::error::AppError::NotFound)?;
     Ok(([(header::CONTENT_TYPE, *mime)], *body))
 }

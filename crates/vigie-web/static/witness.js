@@ -1,5 +1,5 @@
 // The witness's chat. The token lives in this page's memory only: nothing is written to
-// cookies, localStorage or IndexedDB. Messages carry a client id, so a message re-sent after a
+// cookies or to any browser storage. Messages carry a client id, so a message re-sent after a
 // dropped connection is never duplicated; the thread is rebuilt from sequence numbers.
 "use strict";
 (function () {

@@ -52,10 +52,14 @@ const ENV_KEYS: &[&str] = &[
 
 impl Config {
     /// Loads the file (if any) and applies the environment.
-    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Self> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
                 toml::from_str(&text).with_context(|| format!("in {}", path.display()))?
             }
             None => Config::default(),
@@ -66,13 +70,18 @@ impl Config {
             }
             match key.as_str() {
                 "VIGIE_CONFIG" => {}
-                "VIGIE_LISTEN" => config.listen = value.parse().with_context(|| format!("{key}={value}"))?,
+                "VIGIE_LISTEN" => {
+                    config.listen = value.parse().with_context(|| format!("{key}={value}"))?
+                }
                 "VIGIE_DATA_DIR" => config.data_dir = PathBuf::from(value),
                 "VIGIE_DATABASE_URL" => config.database_url = Some(value),
                 "VIGIE_LOG" => config.log = value,
                 "VIGIE_LOG_FORMAT" => config.log_format = value,
                 "VIGIE_COOKIE_SECURE" => config.cookie_secure = parse_bool(&key, &value)?,
-                "VIGIE_SESSION_HOURS" => config.session_hours = value.parse().with_context(|| format!("{key}={value}"))?,
+                "VIGIE_SESSION_HOURS" => {
+                    config.session_hours =
+                        value.parse().with_context(|| format!("{key}={value}"))?
+                }
                 _ => bail!("unknown setting {key} (known: {})", ENV_KEYS.join(", ")),
             }
         }
@@ -98,7 +107,10 @@ impl Config {
     /// The SQLite file to open.
     pub fn database_path(&self) -> PathBuf {
         match &self.database_url {
-            Some(url) => PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")),
+            Some(url) => PathBuf::from(
+                url.trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:"),
+            ),
             None => self.data_dir.join("vigie.db"),
         }
     }
@@ -118,7 +130,11 @@ mod tests {
     use std::io::Write;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>().into_iter()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
@@ -132,7 +148,11 @@ mod tests {
     fn file_then_environment_override() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(f, "listen = \"127.0.0.1:9000\"\nlog = \"debug\"").unwrap();
-        let c = Config::load(Some(f.path()), env(&[("VIGIE_LOG", "warn"), ("PATH", "/bin")])).unwrap();
+        let c = Config::load(
+            Some(f.path()),
+            env(&[("VIGIE_LOG", "warn"), ("PATH", "/bin")]),
+        )
+        .unwrap();
         assert_eq!((c.listen.port(), c.log.as_str()), (9000, "warn"));
     }
 

@@ -10,11 +10,16 @@ use vigie_store::{Commune, Departement};
 pub const BUILTIN_COMMUNES: &str = include_str!("../data/communes.csv");
 pub const BUILTIN_DEPARTEMENTS: &str = include_str!("../data/departements.csv");
 
-fn columns<'a>(header: &'a str, wanted: &[&str]) -> anyhow::Result<Vec<usize>> {
+fn columns(header: &str, wanted: &[&str]) -> anyhow::Result<Vec<usize>> {
     let names: Vec<&str> = header.trim().split(',').collect();
     wanted
         .iter()
-        .map(|w| names.iter().position(|n| n == w).with_context(|| format!("column {w} missing")))
+        .map(|w| {
+            names
+                .iter()
+                .position(|n| n == w)
+                .with_context(|| format!("column {w} missing"))
+        })
         .collect()
 }
 
@@ -25,8 +30,12 @@ pub fn parse_departements(text: &str) -> anyhow::Result<Vec<Departement>> {
     for (n, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').collect();
         let get = |i: usize| f.get(idx[i]).copied().unwrap_or("");
-        let code = DepartementCode::parse(get(0)).map_err(|e| anyhow::anyhow!("line {}: {}", n + 2, e.code))?;
-        out.push(Departement { code, name: get(1).to_owned() });
+        let code = DepartementCode::parse(get(0))
+            .map_err(|e| anyhow::anyhow!("line {}: {}", n + 2, e.code))?;
+        out.push(Departement {
+            code,
+            name: get(1).to_owned(),
+        });
     }
     Ok(out)
 }
@@ -34,14 +43,28 @@ pub fn parse_departements(text: &str) -> anyhow::Result<Vec<Departement>> {
 pub fn parse_communes(text: &str) -> anyhow::Result<Vec<Commune>> {
     let mut lines = text.lines();
     let header = lines.next().context("empty file")?;
-    let idx = columns(header, &["insee", "name", "kind", "departement", "postcodes", "population", "lat", "lon"])?;
+    let idx = columns(
+        header,
+        &[
+            "insee",
+            "name",
+            "kind",
+            "departement",
+            "postcodes",
+            "population",
+            "lat",
+            "lon",
+        ],
+    )?;
     let mut out = Vec::new();
     for (n, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').collect();
         let get = |i: usize| f.get(idx[i]).copied().unwrap_or("").trim();
         let line_no = n + 2;
-        let insee = InseeCode::parse(get(0)).map_err(|e| anyhow::anyhow!("line {line_no}: {}", e.code))?;
-        let departement = DepartementCode::parse(get(3)).map_err(|e| anyhow::anyhow!("line {line_no}: {}", e.code))?;
+        let insee =
+            InseeCode::parse(get(0)).map_err(|e| anyhow::anyhow!("line {line_no}: {}", e.code))?;
+        let departement = DepartementCode::parse(get(3))
+            .map_err(|e| anyhow::anyhow!("line {line_no}: {}", e.code))?;
         let kind = get(2);
         if kind != "commune" && kind != "arrondissement" {
             bail!("line {line_no}: unknown kind {kind:?}");
@@ -50,7 +73,9 @@ pub fn parse_communes(text: &str) -> anyhow::Result<Vec<Commune>> {
             if s.is_empty() {
                 Ok(None)
             } else {
-                s.parse::<f64>().map(Some).with_context(|| format!("line {line_no}: bad coordinate {s:?}"))
+                s.parse::<f64>()
+                    .map(Some)
+                    .with_context(|| format!("line {line_no}: bad coordinate {s:?}"))
             }
         };
         out.push(Commune {
@@ -69,13 +94,18 @@ pub fn parse_communes(text: &str) -> anyhow::Result<Vec<Commune>> {
 
 /// Reads `communes.csv` and `departements.csv` from a directory in the open-data format.
 pub fn read_dir(dir: &Path) -> anyhow::Result<(Vec<Departement>, Vec<Commune>)> {
-    let deps = std::fs::read_to_string(dir.join("departements.csv")).context("reading departements.csv")?;
-    let communes = std::fs::read_to_string(dir.join("communes.csv")).context("reading communes.csv")?;
+    let deps = std::fs::read_to_string(dir.join("departements.csv"))
+        .context("reading departements.csv")?;
+    let communes =
+        std::fs::read_to_string(dir.join("communes.csv")).context("reading communes.csv")?;
     Ok((parse_departements(&deps)?, parse_communes(&communes)?))
 }
 
 pub fn builtin() -> anyhow::Result<(Vec<Departement>, Vec<Commune>)> {
-    Ok((parse_departements(BUILTIN_DEPARTEMENTS)?, parse_communes(BUILTIN_COMMUNES)?))
+    Ok((
+        parse_departements(BUILTIN_DEPARTEMENTS)?,
+        parse_communes(BUILTIN_COMMUNES)?,
+    ))
 }
 
 #[cfg(test)]
@@ -87,10 +117,22 @@ mod tests {
         let (deps, communes) = builtin().unwrap();
         assert_eq!(communes.len(), 35_014);
         assert_eq!(deps.len(), 109);
-        assert_eq!(communes.iter().filter(|c| c.kind == "arrondissement").count(), 45);
+        assert_eq!(
+            communes
+                .iter()
+                .filter(|c| c.kind == "arrondissement")
+                .count(),
+            45
+        );
         assert!(communes.iter().all(|c| c.lat.is_none()));
-        let lille = communes.iter().find(|c| c.insee.as_str() == "59350").unwrap();
-        assert_eq!((lille.name.as_str(), lille.departement.as_str()), ("Lille", "59"));
+        let lille = communes
+            .iter()
+            .find(|c| c.insee.as_str() == "59350")
+            .unwrap();
+        assert_eq!(
+            (lille.name.as_str(), lille.departement.as_str()),
+            ("Lille", "59")
+        );
     }
 
     #[test]

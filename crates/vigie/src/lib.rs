@@ -26,7 +26,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))
+    SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))
 }
 
 /// Loads the installation's secret key, creating it (mode 0600) on first start.
@@ -34,7 +36,9 @@ pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretKey> {
     let path = data_dir.join("secret.key");
     match std::fs::read(&path) {
         Ok(bytes) => {
-            let key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("{} must hold 32 bytes", path.display()))?;
+            let key: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("{} must hold 32 bytes", path.display()))?;
             Ok(SecretKey::from_bytes(key))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -52,7 +56,11 @@ pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretKey> {
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     Ok(())
 }
@@ -87,9 +95,17 @@ pub async fn serve(
         session_ttl: time::Duration::hours(i64::from(config.session_hours)),
         demo,
     };
-    let state = AppState::new(Arc::new(store.clone()), Arc::new(SystemClock), StdRng::from_entropy(), secret, settings)
-        .map_err(|e| anyhow::anyhow!("translations: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let state = AppState::new(
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+        StdRng::from_entropy(),
+        secret,
+        settings,
+    )
+    .map_err(|e| anyhow::anyhow!("translations: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
     println!("Vigie listening on http://{addr}");
@@ -104,7 +120,10 @@ pub async fn serve(
         })
         .await?;
     tasks.close();
-    if tokio::time::timeout(Duration::from_secs(10), tasks.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), tasks.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some live connections did not close in time");
     }
     store.close().await;

@@ -10,7 +10,11 @@ use vigie_domain::Role;
 use vigie_store::Store;
 
 #[derive(Parser)]
-#[command(name = "vigie", version, about = "Anonymous live reporting of drug-dealing spots")]
+#[command(
+    name = "vigie",
+    version,
+    about = "Anonymous live reporting of drug-dealing spots"
+)]
 struct Cli {
     /// TOML configuration file (also VIGIE_CONFIG).
     #[arg(long, global = true, env = "VIGIE_CONFIG")]
@@ -73,7 +77,9 @@ enum GeoCommand {
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
-    Role::parse(raw).map_err(|_| "one of: operator, supervisor, analyst, investigator, auditor, admin".to_owned())
+    Role::parse(raw).map_err(|_| {
+        "one of: operator, supervisor, analyst, investigator, auditor, admin".to_owned()
+    })
 }
 
 #[tokio::main]
@@ -103,7 +109,10 @@ async fn run() -> anyhow::Result<()> {
     let demo = matches!(command, Command::Demo | Command::Serve { demo: true });
     if demo && config.database_url.is_none() {
         // Demo accounts live only in the demo database.
-        config.database_url = Some(format!("sqlite://{}", config.data_dir.join("demo.db").display()));
+        config.database_url = Some(format!(
+            "sqlite://{}",
+            config.data_dir.join("demo.db").display()
+        ));
     }
     vigie::telemetry::init(&config);
     let store = vigie::open_store(&config).await?;
@@ -112,23 +121,42 @@ async fn run() -> anyhow::Result<()> {
             if demo {
                 vigie::ensure_gazetteer(&store).await?;
                 vigie::staff_cli::seed_demo(&store).await?;
-                println!("Demo mode. Staff console: http://{}/staff/login", config.listen);
+                println!(
+                    "Demo mode. Staff console: http://{}/staff/login",
+                    config.listen
+                );
                 for (username, role, password, _) in DEMO_ACCOUNTS {
-                    println!("  {:<12} {:<13} password: {password}", username, role.as_str());
+                    println!(
+                        "  {:<12} {:<13} password: {password}",
+                        username,
+                        role.as_str()
+                    );
                 }
             }
             vigie::serve(&config, store, demo, vigie::shutdown_signal()).await
         }
-        Command::Staff { command: StaffCommand::Add { role, username, departements } } => {
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    role,
+                    username,
+                    departements,
+                },
+        } => {
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             vigie::staff_cli::add(&store, role, &username, password, &departements).await?;
             println!("account {username} created ({})", role.as_str());
             store.close().await;
             Ok(())
         }
-        Command::Geo { command: GeoCommand::Import { dir } } => {
+        Command::Geo {
+            command: GeoCommand::Import { dir },
+        } => {
             let (deps, communes) = vigie::geo::read_dir(&dir)?;
             let with_centroid = communes.iter().filter(|c| c.lat.is_some()).count();
             let n = store.import_geo(deps, communes).await?;

@@ -7,8 +7,15 @@ use vigie_store::{NewStaff, Store, StoreError};
 use vigie_web::crypto::hash_password;
 
 /// Creates an account. Analysts need at least one département; other roles take none.
-pub async fn add(store: &dyn Store, role: Role, username: &str, password: &str, departements: &[String]) -> anyhow::Result<StaffId> {
-    let username = Username::parse(username).map_err(|_| anyhow::anyhow!("invalid username: 3 to 32 characters among a-z 0-9 . _ -"))?;
+pub async fn add(
+    store: &dyn Store,
+    role: Role,
+    username: &str,
+    password: &str,
+    departements: &[String],
+) -> anyhow::Result<StaffId> {
+    let username = Username::parse(username)
+        .map_err(|_| anyhow::anyhow!("invalid username: 3 to 32 characters among a-z 0-9 . _ -"))?;
     let password = Password::parse(password).map_err(|e| match e.code {
         "password-too-short" => anyhow::anyhow!("password too short: at least 12 characters"),
         "password-too-long" => anyhow::anyhow!("password too long: at most 256 characters"),
@@ -18,7 +25,9 @@ pub async fn add(store: &dyn Store, role: Role, username: &str, password: &str, 
         .iter()
         .flat_map(|d| d.split(','))
         .filter(|d| !d.trim().is_empty())
-        .map(|d| DepartementCode::parse(d).map_err(|_| anyhow::anyhow!("unknown département code {d:?}")))
+        .map(|d| {
+            DepartementCode::parse(d).map_err(|_| anyhow::anyhow!("unknown département code {d:?}"))
+        })
         .collect::<anyhow::Result<_>>()?;
     if role == Role::Analyst && departements.is_empty() {
         bail!("an analyst needs --departements (for example --departements 59,62)");
@@ -29,7 +38,14 @@ pub async fn add(store: &dyn Store, role: Role, username: &str, password: &str, 
     let hash = hash_password(password.expose(), &mut OsRng).map_err(|e| anyhow::anyhow!(e))?;
     let id = StaffId::random(&mut OsRng);
     match store
-        .create_staff(NewStaff { id, username: username.clone(), role, password_hash: hash, departements, created_at: SystemClock.now() })
+        .create_staff(NewStaff {
+            id,
+            username: username.clone(),
+            role,
+            password_hash: hash,
+            departements,
+            created_at: SystemClock.now(),
+        })
         .await
     {
         Ok(id) => Ok(id),
@@ -44,7 +60,12 @@ pub const DEMO_ACCOUNTS: &[(&str, Role, &str, &[&str])] = &[
     ("operateur", Role::Operator, "vigie-demo-operateur", &[]),
     ("operateur2", Role::Operator, "vigie-demo-operateur2", &[]),
     ("chef", Role::Supervisor, "vigie-demo-chef", &[]),
-    ("analyste", Role::Analyst, "vigie-demo-analyste", &["59", "62", "75", "92", "93", "94", "13", "69"]),
+    (
+        "analyste",
+        Role::Analyst,
+        "vigie-demo-analyste",
+        &["59", "62", "75", "92", "93", "94", "13", "69"],
+    ),
     ("enqueteur", Role::Investigator, "vigie-demo-enqueteur", &[]),
     ("auditeur", Role::Auditor, "vigie-demo-auditeur", &[]),
     ("admin", Role::Admin, "vigie-demo-admin", &[]),
@@ -52,7 +73,10 @@ pub const DEMO_ACCOUNTS: &[(&str, Role, &str, &[&str])] = &[
 
 pub async fn seed_demo(store: &dyn Store) -> anyhow::Result<()> {
     for (username, role, password, deps) in DEMO_ACCOUNTS {
-        let exists = store.staff_by_username(&Username::parse(username).map_err(|e| anyhow::anyhow!(e.code))?).await?.is_some();
+        let exists = store
+            .staff_by_username(&Username::parse(username).map_err(|e| anyhow::anyhow!(e.code))?)
+            .await?
+            .is_some();
         if !exists {
             let deps: Vec<String> = deps.iter().map(|d| (*d).to_owned()).collect();
             add(store, *role, username, password, &deps).await?;

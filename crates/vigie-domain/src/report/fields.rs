@@ -166,14 +166,21 @@ fn text(raw: &str, max: usize, field: &'static str, errors: &mut FieldErrors) ->
         errors.add(field, "text-too-long");
         return None;
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.add(field, "text-control-chars");
         return None;
     }
     Some(t.replace("\r\n", "\n"))
 }
 
-fn one<T>(raw: &str, parse: fn(&str) -> Option<T>, field: &'static str, errors: &mut FieldErrors) -> Option<T> {
+fn one<T>(
+    raw: &str,
+    parse: fn(&str) -> Option<T>,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Option<T> {
     if raw.trim().is_empty() {
         return None;
     }
@@ -184,7 +191,12 @@ fn one<T>(raw: &str, parse: fn(&str) -> Option<T>, field: &'static str, errors: 
     parsed
 }
 
-fn many<T: Ord>(raw: &[String], parse: fn(&str) -> Option<T>, field: &'static str, errors: &mut FieldErrors) -> BTreeSet<T> {
+fn many<T: Ord>(
+    raw: &[String],
+    parse: fn(&str) -> Option<T>,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> BTreeSet<T> {
     let mut out = BTreeSet::new();
     for r in raw {
         match parse(r) {
@@ -207,7 +219,9 @@ fn hour(raw: &str, field: &'static str, errors: &mut FieldErrors) -> Option<Stri
         && t.as_bytes()[2] == b':'
         && t[..2].parse::<u8>().is_ok_and(|h| h < 24)
         && t[3..].parse::<u8>().is_ok_and(|m| m < 60)
-        && t.bytes().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit());
+        && t.bytes()
+            .enumerate()
+            .all(|(i, b)| i == 2 || b.is_ascii_digit());
     if ok {
         Some(t.to_owned())
     } else {
@@ -224,7 +238,8 @@ fn plate(raw: &str, errors: &mut FieldErrors) -> Option<String> {
         return None;
     }
     let ok = (2..=12).contains(&t.chars().count())
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
         && t.chars().any(|c| c.is_ascii_alphanumeric());
     if ok {
         Some(t)
@@ -275,7 +290,8 @@ impl ReportInput {
                     colour: text(&v.colour, SHORT_TEXT, "vehicles", &mut e),
                     plate: plate(&v.plate, &mut e),
                 };
-                (vehicle.make.is_some() || vehicle.colour.is_some() || vehicle.plate.is_some()).then_some(vehicle)
+                (vehicle.make.is_some() || vehicle.colour.is_some() || vehicle.plate.is_some())
+                    .then_some(vehicle)
             })
             .collect();
         let mut sources = BTreeMap::new();
@@ -365,7 +381,11 @@ mod tests {
             frequency: "hourly".into(),
             people_count: "4".into(),
             roles: vec!["seller".into(), "lookout".into()],
-            vehicles: vec![VehicleInput { make: "Clio".into(), colour: "grise".into(), plate: "ab-123-cd".into() }],
+            vehicles: vec![VehicleInput {
+                make: "Clio".into(),
+                colour: "grise".into(),
+                plate: "ab-123-cd".into(),
+            }],
             knowledge: "seen".into(),
             sources: BTreeMap::from([("place".to_owned(), vec![3, 1, 3])]),
             ..ReportInput::default()
@@ -389,7 +409,10 @@ mod tests {
             hours_from: "25:00".into(),
             people_count: "0".into(),
             days: vec!["someday".into()],
-            vehicles: vec![VehicleInput { plate: "<script>".into(), ..VehicleInput::default() }],
+            vehicles: vec![VehicleInput {
+                plate: "<script>".into(),
+                ..VehicleInput::default()
+            }],
             sources: BTreeMap::from([("nope".to_owned(), vec![1])]),
             ..complete()
         };

@@ -4,7 +4,7 @@ mod fields;
 mod state;
 
 pub use fields::{
-    Activity, FieldErrors, Frequency, Knowledge, PersonRole, Product, ReportFields, ReportInput, Vehicle, VehicleInput,
-    Weekday, FIELD_NAMES,
+    Activity, FieldErrors, Frequency, Knowledge, PersonRole, Product, ReportFields, ReportInput,
+    Vehicle, VehicleInput, Weekday, FIELD_NAMES,
 };
 pub use state::{ReportState, TransitionError};

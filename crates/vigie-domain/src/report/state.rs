@@ -54,8 +54,10 @@ impl ReportState {
         use ReportState as S;
         matches!(
             (self, to),
-            (S::InChat, S::Qualified | S::RedirectedEmergency | S::OutOfScope | S::Rejected)
-                | (S::Qualified, S::Graded | S::Rejected)
+            (
+                S::InChat,
+                S::Qualified | S::RedirectedEmergency | S::OutOfScope | S::Rejected
+            ) | (S::Qualified, S::Graded | S::Rejected)
                 | (S::Graded, S::Routed)
                 | (S::Routed, S::Corroborating)
                 | (S::Corroborating, S::Corroborated | S::Unconfirmed)
@@ -64,7 +66,10 @@ impl ReportState {
                 | (S::Disseminated, S::Acknowledged)
                 | (S::Acknowledged, S::OutcomeRecorded)
                 | (S::OutcomeRecorded, S::OutcomeRecorded | S::Closed)
-                | (S::Closed | S::RedirectedEmergency | S::OutOfScope | S::Rejected, S::Purged)
+                | (
+                    S::Closed | S::RedirectedEmergency | S::OutOfScope | S::Rejected,
+                    S::Purged
+                )
         )
     }
 
@@ -113,20 +118,39 @@ mod tests {
 
     #[test]
     fn the_chat_ends_in_one_of_four_ways() {
-        for to in [ReportState::Qualified, ReportState::RedirectedEmergency, ReportState::OutOfScope, ReportState::Rejected] {
+        for to in [
+            ReportState::Qualified,
+            ReportState::RedirectedEmergency,
+            ReportState::OutOfScope,
+            ReportState::Rejected,
+        ] {
             assert_eq!(ReportState::InChat.transition(to), Ok(to));
         }
     }
 
     #[test]
     fn illegal_moves_are_refused_with_both_states() {
-        let err = ReportState::InChat.transition(ReportState::Disseminated).unwrap_err();
-        assert_eq!(err, TransitionError { from: ReportState::InChat, to: ReportState::Disseminated });
-        assert!(ReportState::Qualified.transition(ReportState::InChat).is_err());
-        assert!(ReportState::Rejected.transition(ReportState::Qualified).is_err());
+        let err = ReportState::InChat
+            .transition(ReportState::Disseminated)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            TransitionError {
+                from: ReportState::InChat,
+                to: ReportState::Disseminated
+            }
+        );
+        assert!(ReportState::Qualified
+            .transition(ReportState::InChat)
+            .is_err());
+        assert!(ReportState::Rejected
+            .transition(ReportState::Qualified)
+            .is_err());
         // An unconfirmed report can be disseminated, but only as what it is; it never becomes corroborated
         // without a new round of checks.
-        assert!(ReportState::Unconfirmed.transition(ReportState::Corroborated).is_err());
+        assert!(ReportState::Unconfirmed
+            .transition(ReportState::Corroborated)
+            .is_err());
     }
 
     #[test]

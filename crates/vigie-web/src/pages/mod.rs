@@ -17,7 +17,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(witness::page))
         .route("/staff", get(staff::home))
-        .route("/staff/login", get(staff::login_page).post(staff::login_submit))
+        .route(
+            "/staff/login",
+            get(staff::login_page).post(staff::login_submit),
+        )
         .route("/staff/logout", post(staff::logout))
         .route("/staff/lang/{to}", get(staff::switch_language))
         .route("/staff/console", get(staff::console))
@@ -30,17 +33,26 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
-    template.render().map(Html).map_err(|e| AppError::Internal(e.to_string()))
+    template
+        .render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// The strings a page's script needs, as JSON safe to embed in a `<script type="application/json">`.
 pub fn script_strings(tr: &Tr, keys: &[&str], prefixes: &[&str]) -> String {
     // Messages with variables keep a `{name}` placeholder that the script fills in.
     let placeholders: Vec<(&str, String)> =
-        ["duration", "count", "version", "departement", "state", "n"].iter().map(|n| (*n, format!("{{{n}}}"))).collect();
+        ["duration", "count", "version", "departement", "state", "n"]
+            .iter()
+            .map(|n| (*n, format!("{{{n}}}")))
+            .collect();
     let mut map = serde_json::Map::new();
     for key in keys {
-        map.insert((*key).to_owned(), serde_json::Value::String(tr.with(key, &placeholders)));
+        map.insert(
+            (*key).to_owned(),
+            serde_json::Value::String(tr.with(key, &placeholders)),
+        );
     }
     for key in I18n::keys(tr.locale) {
         if prefixes.iter().any(|p| key.starts_with(p)) {
@@ -48,7 +60,11 @@ pub fn script_strings(tr: &Tr, keys: &[&str], prefixes: &[&str]) -> String {
             map.insert(key, serde_json::Value::String(value));
         }
     }
-    serde_json::Value::Object(map).to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    serde_json::Value::Object(map)
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// A human date in the page's language, UTC (the console shows all times in one zone).

@@ -1,7 +1,9 @@
 //! The staff console pages. Each page's extractor states the permission it needs.
 
 use super::{human_time, render, script_strings};
-use crate::auth::{cookie, same, set_cookie, Admin, Analyst, Auditor, Officer, Staff, SESSION_COOKIE};
+use crate::auth::{
+    cookie, same, set_cookie, Admin, Analyst, Auditor, Officer, Staff, SESSION_COOKIE,
+};
 use crate::crypto::new_token;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr, LANG_COOKIE};
@@ -15,7 +17,9 @@ use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use vigie_domain::report::{Activity, Frequency, Knowledge, PersonRole, Product, Weekday};
-use vigie_domain::{CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, Role};
+use vigie_domain::{
+    CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, Role,
+};
 use vigie_store::{CaseReader, RoutedReport};
 
 const LOGIN_COOKIE: &str = "vigie_login";
@@ -35,7 +39,13 @@ pub struct Me {
 fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     let role = staff.principal.role;
     let mut links = Vec::new();
-    let mut add = |href: &'static str, key: &str| links.push(NavLink { href, label: t.get(key), current: path.starts_with(href) });
+    let mut add = |href: &'static str, key: &str| {
+        links.push(NavLink {
+            href,
+            label: t.get(key),
+            current: path.starts_with(href),
+        })
+    };
     if role.may(Permission::HandleConversations) {
         add("/staff/console", "nav-console");
     }
@@ -53,9 +63,16 @@ fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     }
     let who = t.with(
         "logged-in-as",
-        &[("username", staff.principal.username.clone()), ("role", t.choice("role", role.as_str()))],
+        &[
+            ("username", staff.principal.username.clone()),
+            ("role", t.choice("role", role.as_str())),
+        ],
     );
-    Me { links, who, csrf: staff.csrf.clone() }
+    Me {
+        links,
+        who,
+        csrf: staff.csrf.clone(),
+    }
 }
 
 /// Where each role starts.
@@ -80,14 +97,31 @@ pub struct Back {
 }
 
 /// Sets the staff language cookie (a session cookie) and goes back to the page.
-pub async fn switch_language(State(state): State<AppState>, Path(to): Path<String>, Query(q): Query<Back>) -> Response {
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Path(to): Path<String>,
+    Query(q): Query<Back>,
+) -> Response {
     let locale = Locale::parse(&to).unwrap_or_default();
-    let safe_back = q.back.starts_with("/staff") && !q.back.contains("//") && !q.back.contains('\\');
-    let back = if safe_back { q.back } else { "/staff".to_owned() };
+    let safe_back =
+        q.back.starts_with("/staff") && !q.back.contains("//") && !q.back.contains('\\');
+    let back = if safe_back {
+        q.back
+    } else {
+        "/staff".to_owned()
+    };
     (
         StatusCode::SEE_OTHER,
         AppendHeaders([
-            (SET_COOKIE, set_cookie(LANG_COOKIE, locale.as_str(), state.settings.cookie_secure, None)),
+            (
+                SET_COOKIE,
+                set_cookie(
+                    LANG_COOKIE,
+                    locale.as_str(),
+                    state.settings.cookie_secure,
+                    None,
+                ),
+            ),
             (LOCATION, back),
         ]),
     )
@@ -106,13 +140,30 @@ struct LoginPage {
     demo: bool,
 }
 
-fn login_form(state: &AppState, t: Tr, status: StatusCode, error: Option<String>, username: String) -> Response {
-    let csrf = state.with_rng(|rng| new_token(rng));
-    let page = LoginPage { t, me: None, path: "/staff/login", csrf: csrf.clone(), error, username, demo: state.settings.demo };
+fn login_form(
+    state: &AppState,
+    t: Tr,
+    status: StatusCode,
+    error: Option<String>,
+    username: String,
+) -> Response {
+    let csrf = state.with_rng(new_token);
+    let page = LoginPage {
+        t,
+        me: None,
+        path: "/staff/login",
+        csrf: csrf.clone(),
+        error,
+        username,
+        demo: state.settings.demo,
+    };
     match render(&page) {
         Ok(html) => (
             status,
-            AppendHeaders([(SET_COOKIE, set_cookie(LOGIN_COOKIE, &csrf, state.settings.cookie_secure, None))]),
+            AppendHeaders([(
+                SET_COOKIE,
+                set_cookie(LOGIN_COOKIE, &csrf, state.settings.cookie_secure, None),
+            )]),
             html,
         )
             .into_response(),
@@ -121,7 +172,13 @@ fn login_form(state: &AppState, t: Tr, status: StatusCode, error: Option<String>
 }
 
 pub async fn login_page(State(state): State<AppState>, Lang(locale): Lang) -> Response {
-    login_form(&state, state.tr(locale), StatusCode::OK, None, String::new())
+    login_form(
+        &state,
+        state.tr(locale),
+        StatusCode::OK,
+        None,
+        String::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -143,14 +200,23 @@ pub async fn login_submit(
     let t = state.tr(locale);
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same(&expected, &form.csrf) {
-        return login_form(&state, t.clone(), StatusCode::FORBIDDEN, Some(t.get("error-csrf-invalid")), form.username);
+        return login_form(
+            &state,
+            t.clone(),
+            StatusCode::FORBIDDEN,
+            Some(t.get("error-csrf-invalid")),
+            form.username,
+        );
     }
     match login_with_password(&state, &form.username, &form.password).await {
         Ok(outcome) => (
             StatusCode::SEE_OTHER,
             AppendHeaders([
                 (SET_COOKIE, outcome.cookie),
-                (SET_COOKIE, set_cookie(LOGIN_COOKIE, "", state.settings.cookie_secure, Some(0))),
+                (
+                    SET_COOKIE,
+                    set_cookie(LOGIN_COOKIE, "", state.settings.cookie_secure, Some(0)),
+                ),
                 (LOCATION, home_of(outcome.role).to_owned()),
             ]),
         )
@@ -168,7 +234,11 @@ pub struct LogoutForm {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, staff: Staff, Form(form): Form<LogoutForm>) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
     if !same(&form.csrf, &staff.csrf) {
         return Err(AppError::Forbidden);
     }
@@ -176,7 +246,10 @@ pub async fn logout(State(state): State<AppState>, staff: Staff, Form(form): For
     Ok((
         StatusCode::SEE_OTHER,
         AppendHeaders([
-            (SET_COOKIE, set_cookie(SESSION_COOKIE, "", state.settings.cookie_secure, Some(0))),
+            (
+                SET_COOKIE,
+                set_cookie(SESSION_COOKIE, "", state.settings.cookie_secure, Some(0)),
+            ),
             (LOCATION, "/staff/login".to_owned()),
         ]),
     )
@@ -221,7 +294,11 @@ struct ConsolePage {
     csrf: String,
 }
 
-pub async fn console(State(state): State<AppState>, Lang(locale): Lang, Officer(staff): Officer) -> Result<Html<String>, AppError> {
+pub async fn console(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Officer(staff): Officer,
+) -> Result<Html<String>, AppError> {
     let t = state.tr(locale);
     render(&ConsolePage {
         me: Some(me(&t, &staff, "/staff/console")),
@@ -250,7 +327,13 @@ pub struct ReportForm {
 }
 
 fn opts(t: &Tr, prefix: &str, values: impl IntoIterator<Item = &'static str>) -> Vec<Opt> {
-    values.into_iter().map(|value| Opt { value, label: t.choice(prefix, value) }).collect()
+    values
+        .into_iter()
+        .map(|value| Opt {
+            value,
+            label: t.choice(prefix, value),
+        })
+        .collect()
 }
 
 fn report_form(t: &Tr) -> ReportForm {
@@ -262,7 +345,9 @@ fn report_form(t: &Tr) -> ReportForm {
         products: opts(t, "product", Product::ALL.iter().map(|a| a.as_str())),
         knowledge: opts(t, "knowledge", Knowledge::ALL.iter().map(|a| a.as_str())),
         outcomes: opts(t, "outcome", CloseOutcome::ALL.iter().map(|a| a.as_str())),
-        vehicle_slots: (1..=3).map(|n| (n, t.with("vehicle-n", &[("n", n.to_string())]))).collect(),
+        vehicle_slots: (1..=3)
+            .map(|n| (n, t.with("vehicle-n", &[("n", n.to_string())])))
+            .collect(),
     }
 }
 
@@ -286,7 +371,14 @@ pub async fn conversation(
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let id: ConversationId = id.parse().map_err(|_| AppError::NotFound)?;
-    CaseReader::obtain(state.store.as_ref(), &staff.principal, id, "handling", state.clock.now()).await?;
+    CaseReader::obtain(
+        state.store.as_ref(),
+        &staff.principal,
+        id,
+        "handling",
+        state.clock.now(),
+    )
+    .await?;
     let t = state.tr(locale);
     let path = format!("/staff/conversations/{id}");
     render(&ConversationPage {
@@ -321,9 +413,18 @@ struct InboxPage {
     rows: Vec<InboxRow>,
 }
 
-pub async fn inbox(State(state): State<AppState>, Lang(locale): Lang, Analyst(staff): Analyst) -> Result<Html<String>, AppError> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Analyst(staff): Analyst,
+) -> Result<Html<String>, AppError> {
     let t = state.tr(locale);
-    let deps: Vec<&str> = staff.principal.departements.iter().map(|d| d.as_str()).collect();
+    let deps: Vec<&str> = staff
+        .principal
+        .departements
+        .iter()
+        .map(|d| d.as_str())
+        .collect();
     let rows = state
         .store
         .inbox(&staff.principal.departements)
@@ -331,14 +432,20 @@ pub async fn inbox(State(state): State<AppState>, Lang(locale): Lang, Analyst(st
         .into_iter()
         .map(|r| InboxRow {
             id: r.id,
-            received: r.qualified_at.map(|q| human_time(locale, q)).unwrap_or_default(),
+            received: r
+                .qualified_at
+                .map(|q| human_time(locale, q))
+                .unwrap_or_default(),
             commune: match (r.commune_name, r.commune) {
                 (Some(name), Some(code)) => format!("{name} ({code})"),
                 (_, Some(code)) => code.to_string(),
                 _ => String::new(),
             },
             departement: r.departement.map(|d| d.to_string()).unwrap_or_default(),
-            activity: r.activity.map(|a| t.choice("activity", a.as_str())).unwrap_or_default(),
+            activity: r
+                .activity
+                .map(|a| t.choice("activity", a.as_str()))
+                .unwrap_or_default(),
             weapons: t.get(if r.weapons { "yes" } else { "no" }),
             state: t.choice("state", r.state.as_str()),
         })
@@ -361,30 +468,88 @@ fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, Stri
             out.push((t.get(key), value));
         }
     };
-    push("field-activity", f.activity.map(|a| t.choice("activity", a.as_str())).unwrap_or_default());
-    push("field-activity_other", f.activity_other.clone().unwrap_or_default());
+    push(
+        "field-activity",
+        f.activity
+            .map(|a| t.choice("activity", a.as_str()))
+            .unwrap_or_default(),
+    );
+    push(
+        "field-activity_other",
+        f.activity_other.clone().unwrap_or_default(),
+    );
     push("field-commune", commune.unwrap_or_default());
     push("field-place", f.place.clone().unwrap_or_default());
-    push("field-days", join(f.days.iter().map(|d| t.choice("weekday", d.as_str())).collect()));
+    push(
+        "field-days",
+        join(
+            f.days
+                .iter()
+                .map(|d| t.choice("weekday", d.as_str()))
+                .collect(),
+        ),
+    );
     push("field-hours_from", f.hours_from.clone().unwrap_or_default());
     push("field-hours_to", f.hours_to.clone().unwrap_or_default());
-    push("field-frequency", f.frequency.map(|a| t.choice("frequency", a.as_str())).unwrap_or_default());
-    push("field-people_count", f.people_count.map(|n| n.to_string()).unwrap_or_default());
-    push("field-roles", join(f.roles.iter().map(|d| t.choice("person", d.as_str())).collect()));
-    push("field-descriptions", f.descriptions.clone().unwrap_or_default());
+    push(
+        "field-frequency",
+        f.frequency
+            .map(|a| t.choice("frequency", a.as_str()))
+            .unwrap_or_default(),
+    );
+    push(
+        "field-people_count",
+        f.people_count.map(|n| n.to_string()).unwrap_or_default(),
+    );
+    push(
+        "field-roles",
+        join(
+            f.roles
+                .iter()
+                .map(|d| t.choice("person", d.as_str()))
+                .collect(),
+        ),
+    );
+    push(
+        "field-descriptions",
+        f.descriptions.clone().unwrap_or_default(),
+    );
     let vehicles: Vec<String> = f
         .vehicles
         .iter()
         .map(|v| {
-            [v.make.as_deref(), v.colour.as_deref(), v.plate.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+            [v.make.as_deref(), v.colour.as_deref(), v.plate.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
         })
         .collect();
     push("field-vehicles", vehicles.join(" ; "));
-    push("field-products", join(f.products.iter().map(|d| t.choice("product", d.as_str())).collect()));
-    push("field-products_other", f.products_other.clone().unwrap_or_default());
+    push(
+        "field-products",
+        join(
+            f.products
+                .iter()
+                .map(|d| t.choice("product", d.as_str()))
+                .collect(),
+        ),
+    );
+    push(
+        "field-products_other",
+        f.products_other.clone().unwrap_or_default(),
+    );
     push("field-weapons", t.get(if f.weapons { "yes" } else { "no" }));
-    push("field-weapons_details", f.weapons_details.clone().unwrap_or_default());
-    push("field-knowledge", f.knowledge.map(|a| t.choice("knowledge", a.as_str())).unwrap_or_default());
+    push(
+        "field-weapons_details",
+        f.weapons_details.clone().unwrap_or_default(),
+    );
+    push(
+        "field-knowledge",
+        f.knowledge
+            .map(|a| t.choice("knowledge", a.as_str()))
+            .unwrap_or_default(),
+    );
     out
 }
 
@@ -407,10 +572,25 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
-    let routed = RoutedReport::obtain(state.store.as_ref(), &staff.principal, id, "analysis", state.clock.now()).await?;
-    let report = state.store.report(routed.report()).await?.ok_or(AppError::NotFound)?;
+    let routed = RoutedReport::obtain(
+        state.store.as_ref(),
+        &staff.principal,
+        id,
+        "analysis",
+        state.clock.now(),
+    )
+    .await?;
+    let report = state
+        .store
+        .report(routed.report())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let commune = match &report.fields.commune {
-        Some(code) => state.store.commune(code).await?.map(|c| format!("{} ({})", c.name, c.insee)),
+        Some(code) => state
+            .store
+            .commune(code)
+            .await?
+            .map(|c| format!("{} ({})", c.name, c.insee)),
         None => None,
     };
     let t = state.tr(locale);
@@ -437,16 +617,33 @@ struct AuditPage {
     rows: Vec<(String, String, String, String, String)>,
 }
 
-pub async fn audit(State(state): State<AppState>, Lang(locale): Lang, Auditor(staff): Auditor) -> Result<Html<String>, AppError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Auditor(staff): Auditor,
+) -> Result<Html<String>, AppError> {
     let t = state.tr(locale);
     let rows = state
         .store
         .audit_log(500)
         .await?
         .into_iter()
-        .map(|a| (human_time(locale, a.at), a.actor.unwrap_or_default(), a.action, a.target, a.purpose))
+        .map(|a| {
+            (
+                human_time(locale, a.at),
+                a.actor.unwrap_or_default(),
+                a.action,
+                a.target,
+                a.purpose,
+            )
+        })
         .collect();
-    render(&AuditPage { me: Some(me(&t, &staff, "/staff/audit")), path: "/staff/audit", rows, t })
+    render(&AuditPage {
+        me: Some(me(&t, &staff, "/staff/audit")),
+        path: "/staff/audit",
+        rows,
+        t,
+    })
 }
 
 #[derive(Template)]
@@ -458,7 +655,11 @@ struct AccountsPage {
     rows: Vec<(String, String, String, String)>,
 }
 
-pub async fn accounts(State(state): State<AppState>, Lang(locale): Lang, Admin(staff): Admin) -> Result<Html<String>, AppError> {
+pub async fn accounts(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Admin(staff): Admin,
+) -> Result<Html<String>, AppError> {
     let t = state.tr(locale);
     let rows = state
         .store
@@ -468,10 +669,20 @@ pub async fn accounts(State(state): State<AppState>, Lang(locale): Lang, Admin(s
         .map(|a| {
             let deps: Vec<String> = a.departements.iter().map(ToString::to_string).collect();
             let locked = a.failed_logins >= crate::auth::MAX_FAILED_LOGINS;
-            (a.username, t.choice("role", a.role.as_str()), deps.join(", "), t.get(if locked { "yes" } else { "no" }))
+            (
+                a.username,
+                t.choice("role", a.role.as_str()),
+                deps.join(", "),
+                t.get(if locked { "yes" } else { "no" }),
+            )
         })
         .collect();
-    render(&AccountsPage { me: Some(me(&t, &staff, "/staff/accounts")), path: "/staff/accounts", rows, t })
+    render(&AccountsPage {
+        me: Some(me(&t, &staff, "/staff/accounts")),
+        path: "/staff/accounts",
+        rows,
+        t,
+    })
 }
 
 #[derive(Template)]
@@ -482,10 +693,18 @@ struct DossiersPage {
     path: &'static str,
 }
 
-pub async fn dossiers(State(state): State<AppState>, Lang(locale): Lang, staff: Staff) -> Result<Html<String>, AppError> {
+pub async fn dossiers(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    staff: Staff,
+) -> Result<Html<String>, AppError> {
     if staff.principal.role != Role::Investigator {
         return Err(AppError::Forbidden);
     }
     let t = state.tr(locale);
-    render(&DossiersPage { me: Some(me(&t, &staff, "/staff/dossiers")), path: "/staff/dossiers", t })
+    render(&DossiersPage {
+        me: Some(me(&t, &staff, "/staff/dossiers")),
+        path: "/staff/dossiers",
+        t,
+    })
 }

@@ -33,7 +33,10 @@ const SCRIPT_KEYS: &[&str] = &[
     "end-confirm",
 ];
 
-pub async fn page(State(state): State<AppState>, Lang(locale): Lang) -> Result<Html<String>, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+) -> Result<Html<String>, AppError> {
     let t = state.tr(locale);
     let strings = script_strings(&t, SCRIPT_KEYS, &["error-"]);
     render(&WitnessPage { t, strings })

@@ -12,8 +12,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use vigie_domain::clock::rfc3339;
 use vigie_domain::report::ReportInput;
-use vigie_domain::{ClientId, CloseOutcome, ConversationId, MessageBody, NoteBody, ReasonText, ReportId};
-use vigie_store::{AssignedCase, CaseReader, Conversation, NewMessage, Report, TakeOutcome, Writer};
+use vigie_domain::{
+    ClientId, CloseOutcome, ConversationId, MessageBody, NoteBody, ReasonText, ReportId,
+};
+use vigie_store::{
+    AssignedCase, CaseReader, Conversation, NewMessage, Report, TakeOutcome, Writer,
+};
 
 fn conversation_id(raw: &str) -> Result<ConversationId, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
@@ -45,7 +49,10 @@ pub async fn queue_items(state: &AppState) -> Result<Vec<QueueItem>, AppError> {
         .collect())
 }
 
-pub async fn queue(State(state): State<AppState>, _officer: Officer) -> Result<Json<Value>, AppError> {
+pub async fn queue(
+    State(state): State<AppState>,
+    _officer: Officer,
+) -> Result<Json<Value>, AppError> {
     Ok(Json(json!({ "queue": queue_items(&state).await? })))
 }
 
@@ -75,8 +82,13 @@ pub async fn held(state: &AppState, officer: &Officer) -> Result<Vec<Held>, AppE
     Ok(mine.into_iter().map(Held::from).collect())
 }
 
-pub async fn mine(State(state): State<AppState>, officer: Officer) -> Result<Json<Value>, AppError> {
-    Ok(Json(json!({ "conversations": held(&state, &officer).await? })))
+pub async fn mine(
+    State(state): State<AppState>,
+    officer: Officer,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(
+        json!({ "conversations": held(&state, &officer).await? }),
+    ))
 }
 
 fn taken(state: &AppState, id: ConversationId, seq: u64) -> Json<Value> {
@@ -85,19 +97,34 @@ fn taken(state: &AppState, id: ConversationId, seq: u64) -> Json<Value> {
     Json(json!({ "conversation_id": id }))
 }
 
-pub async fn take(State(state): State<AppState>, officer: Officer, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn take(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let id = conversation_id(&id)?;
-    let report = state.with_rng(|rng| ReportId::random(rng));
-    match state.store.take(id, officer.0.principal.id, report, state.clock.now()).await? {
+    let report = state.with_rng(ReportId::random);
+    match state
+        .store
+        .take(id, officer.0.principal.id, report, state.clock.now())
+        .await?
+    {
         TakeOutcome::Taken(event) => Ok(taken(&state, id, event.seq)),
         TakeOutcome::AlreadyTaken => Err(AppError::Conflict("already-taken")),
         TakeOutcome::NotFound => Err(AppError::Unknown("no-longer-waiting")),
     }
 }
 
-pub async fn take_next(State(state): State<AppState>, officer: Officer) -> Result<Json<Value>, AppError> {
-    let report = state.with_rng(|rng| ReportId::random(rng));
-    match state.store.take_next(officer.0.principal.id, report, state.clock.now()).await? {
+pub async fn take_next(
+    State(state): State<AppState>,
+    officer: Officer,
+) -> Result<Json<Value>, AppError> {
+    let report = state.with_rng(ReportId::random);
+    match state
+        .store
+        .take_next(officer.0.principal.id, report, state.clock.now())
+        .await?
+    {
         Some((id, event)) => Ok(taken(&state, id, event.seq)),
         None => Err(AppError::Unknown("queue-empty")),
     }
@@ -135,10 +162,25 @@ pub async fn report_view(state: &AppState, r: Report) -> Result<ReportView, AppE
 }
 
 /// The whole case for the officer's screen: thread, notes, report. The read is audited.
-pub async fn show(State(state): State<AppState>, officer: Officer, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let id = conversation_id(&id)?;
-    let reader = CaseReader::obtain(state.store.as_ref(), &officer.0.principal, id, "handling", state.clock.now()).await?;
-    let conversation = state.store.conversation(id).await?.ok_or(AppError::NotFound)?;
+    let reader = CaseReader::obtain(
+        state.store.as_ref(),
+        &officer.0.principal,
+        id,
+        "handling",
+        state.clock.now(),
+    )
+    .await?;
+    let conversation = state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut events = Vec::new();
     let mut after = 0;
     loop {
@@ -150,7 +192,13 @@ pub async fn show(State(state): State<AppState>, officer: Officer, Path(id): Pat
             break;
         }
     }
-    let notes: Vec<StaffNote> = state.store.notes(&reader).await?.into_iter().map(Into::into).collect();
+    let notes: Vec<StaffNote> = state
+        .store
+        .notes(&reader)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let report = match state.store.report_for_conversation(id).await? {
         Some(r) => Some(report_view(&state, r).await?),
         None => None,
@@ -178,13 +226,31 @@ pub async fn events(
 ) -> Result<Json<Value>, AppError> {
     let Query(q) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
     let id = conversation_id(&id)?;
-    CaseReader::obtain(state.store.as_ref(), &officer.0.principal, id, "handling", state.clock.now()).await?;
-    let events: Vec<StaffEvent> = state.store.events_after(id, q.after, 500).await?.into_iter().map(Into::into).collect();
+    CaseReader::obtain(
+        state.store.as_ref(),
+        &officer.0.principal,
+        id,
+        "handling",
+        state.clock.now(),
+    )
+    .await?;
+    let events: Vec<StaffEvent> = state
+        .store
+        .events_after(id, q.after, 500)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(json!({ "events": events })))
 }
 
 async fn assigned(state: &AppState, officer: &Officer, id: &str) -> Result<AssignedCase, AppError> {
-    Ok(AssignedCase::obtain(state.store.as_ref(), &officer.0.principal, conversation_id(id)?).await?)
+    Ok(AssignedCase::obtain(
+        state.store.as_ref(),
+        &officer.0.principal,
+        conversation_id(id)?,
+    )
+    .await?)
 }
 
 #[derive(Deserialize)]
@@ -236,7 +302,10 @@ pub async fn note(
     let case = assigned(&state, &officer, &id).await?;
     let note = state.store.add_note(&case, text, state.clock.now()).await?;
     state.hub.staff_change(case.conversation());
-    Ok((StatusCode::CREATED, Json(json!({ "note": StaffNote::from(note) }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "note": StaffNote::from(note) })),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -252,18 +321,38 @@ pub async fn save_report(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SaveBody>,
 ) -> Result<Json<Value>, AppError> {
-    let fields = body.fields.validate().map_err(AppError::Fields)?;
     let case = assigned(&state, &officer, &id).await?;
-    let saved = state.store.save_report(&case, body.version, fields, state.clock.now()).await?;
+    let fields = match body.fields.validate() {
+        Ok(fields) => fields,
+        Err(mut errors) => {
+            // Report every bad field at once, the unknown commune included.
+            if let Ok(code) = vigie_domain::InseeCode::parse(&body.fields.commune) {
+                if state.store.commune(&code).await?.is_none() {
+                    errors.add("commune", "commune-unknown");
+                }
+            }
+            return Err(AppError::Fields(errors));
+        }
+    };
+    let saved = state
+        .store
+        .save_report(&case, body.version, fields, state.clock.now())
+        .await?;
     state.hub.staff_change(case.conversation());
     Ok(Json(json!({ "report": report_view(&state, saved).await? })))
 }
 
-pub async fn qualify(State(state): State<AppState>, officer: Officer, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn qualify(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let case = assigned(&state, &officer, &id).await?;
     let report = state.store.qualify(&case, state.clock.now()).await?;
     finish(&state, case.conversation()).await?;
-    Ok(Json(json!({ "report": report_view(&state, report).await? })))
+    Ok(Json(
+        json!({ "report": report_view(&state, report).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -285,14 +374,23 @@ pub async fn close(
         code => AppError::Invalid(code),
     })?;
     let case = assigned(&state, &officer, &id).await?;
-    let report = state.store.close_case(&case, outcome, reason, state.clock.now()).await?;
+    let report = state
+        .store
+        .close_case(&case, outcome, reason, state.clock.now())
+        .await?;
     finish(&state, case.conversation()).await?;
-    Ok(Json(json!({ "report": report_view(&state, report).await? })))
+    Ok(Json(
+        json!({ "report": report_view(&state, report).await? }),
+    ))
 }
 
 /// After a case leaves the chat: wake the witness's socket and every console.
 async fn finish(state: &AppState, id: ConversationId) -> Result<(), AppError> {
-    let conversation = state.store.conversation(id).await?.ok_or(AppError::NotFound)?;
+    let conversation = state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     state.hub.event(id, conversation.last_seq);
     state.hub.staff_change(id);
     state.hub.queue_changed();

@@ -32,7 +32,10 @@ pub async fn communes(
     Ok(Json(json!({ "communes": found })))
 }
 
-pub async fn inbox(State(state): State<AppState>, analyst: Analyst) -> Result<Json<Value>, AppError> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    analyst: Analyst,
+) -> Result<Json<Value>, AppError> {
     let rows = state.store.inbox(&analyst.0.principal.departements).await?;
     let reports: Vec<Value> = rows
         .into_iter()
@@ -47,14 +50,34 @@ pub async fn inbox(State(state): State<AppState>, analyst: Analyst) -> Result<Js
     Ok(Json(json!({ "reports": reports })))
 }
 
-pub async fn report(State(state): State<AppState>, analyst: Analyst, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn report(
+    State(state): State<AppState>,
+    analyst: Analyst,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
-    let routed = RoutedReport::obtain(state.store.as_ref(), &analyst.0.principal, id, "analysis", state.clock.now()).await?;
-    let report = state.store.report(routed.report()).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(json!({ "report": report_view(&state, report).await? })))
+    let routed = RoutedReport::obtain(
+        state.store.as_ref(),
+        &analyst.0.principal,
+        id,
+        "analysis",
+        state.clock.now(),
+    )
+    .await?;
+    let report = state
+        .store
+        .report(routed.report())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(
+        json!({ "report": report_view(&state, report).await? }),
+    ))
 }
 
-pub async fn audit(State(state): State<AppState>, _auditor: Auditor) -> Result<Json<Value>, AppError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    _auditor: Auditor,
+) -> Result<Json<Value>, AppError> {
     let entries: Vec<Value> = state
         .store
         .audit_log(500)
@@ -65,7 +88,10 @@ pub async fn audit(State(state): State<AppState>, _auditor: Auditor) -> Result<J
     Ok(Json(json!({ "entries": entries })))
 }
 
-pub async fn accounts(State(state): State<AppState>, _admin: Admin) -> Result<Json<Value>, AppError> {
+pub async fn accounts(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<Json<Value>, AppError> {
     let accounts: Vec<Value> = state
         .store
         .list_staff()

@@ -24,11 +24,23 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/conversations", get(cases::mine))
         .route("/api/v1/staff/conversations/{id}", get(cases::show))
         .route("/api/v1/staff/conversations/{id}/take", post(cases::take))
-        .route("/api/v1/staff/conversations/{id}/events", get(cases::events))
-        .route("/api/v1/staff/conversations/{id}/messages", post(cases::send))
+        .route(
+            "/api/v1/staff/conversations/{id}/events",
+            get(cases::events),
+        )
+        .route(
+            "/api/v1/staff/conversations/{id}/messages",
+            post(cases::send),
+        )
         .route("/api/v1/staff/conversations/{id}/notes", post(cases::note))
-        .route("/api/v1/staff/conversations/{id}/report", put(cases::save_report))
-        .route("/api/v1/staff/conversations/{id}/qualify", post(cases::qualify))
+        .route(
+            "/api/v1/staff/conversations/{id}/report",
+            put(cases::save_report),
+        )
+        .route(
+            "/api/v1/staff/conversations/{id}/qualify",
+            post(cases::qualify),
+        )
         .route("/api/v1/staff/conversations/{id}/close", post(cases::close))
         .route("/api/v1/staff/communes", get(directory::communes))
         .route("/api/v1/staff/reports", get(directory::inbox))
@@ -72,6 +84,11 @@ pub struct StaffNote {
 
 impl From<Note> for StaffNote {
     fn from(n: Note) -> Self {
-        Self { id: n.id, author: n.author, body: n.body, at: vigie_domain::clock::rfc3339(n.at) }
+        Self {
+            id: n.id,
+            author: n.author,
+            body: n.body,
+            at: vigie_domain::clock::rfc3339(n.at),
+        }
     }
 }

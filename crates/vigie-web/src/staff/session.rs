@@ -29,7 +29,11 @@ pub struct LoginOutcome {
 }
 
 /// Checks the credentials and opens a session. Shared by the API and the login form.
-pub async fn login_with_password(state: &AppState, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
+pub async fn login_with_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<LoginOutcome, AppError> {
     let now = state.clock.now();
     let account = match Username::parse(username) {
         Ok(name) => state.store.staff_by_username(&name).await?,
@@ -40,7 +44,8 @@ pub async fn login_with_password(state: &AppState, username: &str, password: &st
         let _ = verify_password(password, DUMMY_HASH);
         return Err(AppError::Invalid("login-failed"));
     };
-    let locked = account.failed_logins >= MAX_FAILED_LOGINS && account.last_failed_at.is_some_and(|t| now - t < LOCKOUT);
+    let locked = account.failed_logins >= MAX_FAILED_LOGINS
+        && account.last_failed_at.is_some_and(|t| now - t < LOCKOUT);
     if locked {
         return Err(AppError::TooManyAttempts);
     }
@@ -67,25 +72,41 @@ pub async fn login_with_password(state: &AppState, username: &str, password: &st
         })
         .await?;
     Ok(LoginOutcome {
-        cookie: set_cookie(SESSION_COOKIE, &token, state.settings.cookie_secure, Some(ttl.whole_seconds())),
+        cookie: set_cookie(
+            SESSION_COOKIE,
+            &token,
+            state.settings.cookie_secure,
+            Some(ttl.whole_seconds()),
+        ),
         csrf,
         role: account.role,
         username: account.username,
     })
 }
 
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginBody>) -> Result<impl IntoResponse, AppError> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<impl IntoResponse, AppError> {
     let outcome = login_with_password(&state, &body.username, &body.password).await?;
     Ok((
         AppendHeaders([(SET_COOKIE, outcome.cookie)]),
-        Json(json!({ "username": outcome.username, "role": outcome.role, "csrf_token": outcome.csrf })),
+        Json(
+            json!({ "username": outcome.username, "role": outcome.role, "csrf_token": outcome.csrf }),
+        ),
     ))
 }
 
-pub async fn logout(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<impl IntoResponse, AppError> {
     state.store.delete_session(&staff.token_hash).await?;
     Ok((
-        AppendHeaders([(SET_COOKIE, set_cookie(SESSION_COOKIE, "", state.settings.cookie_secure, Some(0)))]),
+        AppendHeaders([(
+            SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", state.settings.cookie_secure, Some(0)),
+        )]),
         Json(json!({ "logged_out": true })),
     ))
 }

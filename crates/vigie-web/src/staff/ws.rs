@@ -19,7 +19,11 @@ use vigie_store::CaseReader;
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Incoming {
-    Watch { conversation_id: ConversationId, #[serde(default)] after: u64 },
+    Watch {
+        conversation_id: ConversationId,
+        #[serde(default)]
+        after: u64,
+    },
     Unwatch,
     Ping,
 }
@@ -30,19 +34,28 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     match (host, origin) {
         (Some(host), Some(origin)) => {
-            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
         }
         (_, None) => true, // not a browser
         _ => false,
     }
 }
 
-pub async fn upgrade(State(state): State<AppState>, officer: Officer, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    officer: Officer,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     if !same_origin(&headers) {
         return AppError::Forbidden.into_response();
     }
     let tracker = state.tasks.clone();
-    ws.max_message_size(16 * 1024).on_upgrade(move |socket| tracker.track_future(run(state, officer, socket)))
+    ws.max_message_size(16 * 1024)
+        .on_upgrade(move |socket| tracker.track_future(run(state, officer, socket)))
 }
 
 fn frame(v: Value) -> Message {
@@ -59,23 +72,39 @@ struct Watched {
 
 async fn overview(state: &AppState, officer: &Officer) -> Result<Message, AppError> {
     let mine = held(state, officer).await?;
-    let all = if officer.0.principal.role.may(vigie_domain::Permission::ReadAllConversations) {
+    let all = if officer
+        .0
+        .principal
+        .role
+        .may(vigie_domain::Permission::ReadAllConversations)
+    {
         let active = state.store.active_conversations().await?;
         Some(active.into_iter().map(|c| json!({ "conversation_id": c.id, "taken_at": c.taken_at.map(vigie_domain::clock::rfc3339) })).collect::<Vec<_>>())
     } else {
         None
     };
-    Ok(frame(json!({ "type": "queue", "queue": queue_items(state).await?, "mine": mine, "all": all })))
+    Ok(frame(
+        json!({ "type": "queue", "queue": queue_items(state).await?, "mine": mine, "all": all }),
+    ))
 }
 
-async fn push_thread(state: &AppState, w: &mut Watched, socket: &mut WebSocket) -> Result<(), AppError> {
+async fn push_thread(
+    state: &AppState,
+    w: &mut Watched,
+    socket: &mut WebSocket,
+) -> Result<(), AppError> {
     loop {
         let events = state.store.events_after(w.id, w.last, 500).await?;
         let full = events.len() == 500;
         for e in events {
             w.last = e.seq;
             let ev = StaffEvent::from(e);
-            socket.send(frame(json!({ "type": "event", "conversation_id": w.id, "event": ev }))).await.map_err(|_| AppError::Conflict("closed"))?;
+            socket
+                .send(frame(
+                    json!({ "type": "event", "conversation_id": w.id, "event": ev }),
+                ))
+                .await
+                .map_err(|_| AppError::Conflict("closed"))?;
         }
         if !full {
             return Ok(());
@@ -84,9 +113,17 @@ async fn push_thread(state: &AppState, w: &mut Watched, socket: &mut WebSocket) 
 }
 
 async fn push_notes(state: &AppState, w: &Watched, socket: &mut WebSocket) -> Result<(), AppError> {
-    let notes: Vec<StaffNote> = state.store.notes(&w.reader).await?.into_iter().map(Into::into).collect();
+    let notes: Vec<StaffNote> = state
+        .store
+        .notes(&w.reader)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     socket
-        .send(frame(json!({ "type": "case", "conversation_id": w.id, "notes": notes })))
+        .send(frame(
+            json!({ "type": "case", "conversation_id": w.id, "notes": notes }),
+        ))
         .await
         .map_err(|_| AppError::Conflict("closed"))
 }

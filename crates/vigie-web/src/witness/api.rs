@@ -25,14 +25,23 @@ pub struct StartBody {
     locale: Option<String>,
 }
 
-pub async fn start(State(state): State<AppState>, ApiJson(body): ApiJson<StartBody>) -> Result<(StatusCode, Json<Value>), AppError> {
+pub async fn start(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<StartBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let locale = match body.locale.as_deref() {
         None => Locale::Fr,
         Some(raw) => Locale::parse(raw).ok_or(AppError::Invalid("locale-invalid"))?,
     };
     // A receipt collision is astronomically rare; retrying with a new code is the whole cure.
     for _ in 0..3 {
-        let (id, code, token) = state.with_rng(|rng| (ConversationId::random(rng), ReceiptCode::generate(rng), new_token(rng)));
+        let (id, code, token) = state.with_rng(|rng| {
+            (
+                ConversationId::random(rng),
+                ReceiptCode::generate(rng),
+                new_token(rng),
+            )
+        });
         let new = NewConversation {
             id,
             locale,
@@ -45,14 +54,18 @@ pub async fn start(State(state): State<AppState>, ApiJson(body): ApiJson<StartBo
                 state.hub.queue_changed();
                 return Ok((
                     StatusCode::CREATED,
-                    Json(json!({ "conversation_id": id, "token": token, "receipt_code": code.grouped() })),
+                    Json(
+                        json!({ "conversation_id": id, "token": token, "receipt_code": code.grouped() }),
+                    ),
                 ));
             }
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Internal("could not draw a unique receipt code".into()))
+    Err(AppError::Internal(
+        "could not draw a unique receipt code".into(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -61,13 +74,20 @@ pub struct ResumeBody {
     receipt_code: String,
 }
 
-pub async fn resume(State(state): State<AppState>, ApiJson(body): ApiJson<ResumeBody>) -> Result<Json<Value>, AppError> {
+pub async fn resume(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResumeBody>,
+) -> Result<Json<Value>, AppError> {
     // A malformed code and an unknown one get the same generic answer.
-    let code = ReceiptCode::parse(&body.receipt_code).map_err(|_| AppError::Unknown("receipt-unknown"))?;
-    let token = state.with_rng(|rng| new_token(rng));
+    let code =
+        ReceiptCode::parse(&body.receipt_code).map_err(|_| AppError::Unknown("receipt-unknown"))?;
+    let token = state.with_rng(new_token);
     let id = state
         .store
-        .resume(&state.secret.receipt_hash(&code), &crate::crypto::token_hash(&token))
+        .resume(
+            &state.secret.receipt_hash(&code),
+            &crate::crypto::token_hash(&token),
+        )
         .await?
         .ok_or(AppError::Unknown("receipt-unknown"))?;
     // Sockets holding an earlier token re-check it and close.
@@ -83,13 +103,24 @@ pub struct SendBody {
 }
 
 /// Parses and appends a witness message; shared by HTTP and WebSocket.
-pub async fn append(state: &AppState, witness: &Witness, client_id: &str, body: &str) -> Result<(u64, bool), AppError> {
+pub async fn append(
+    state: &AppState,
+    witness: &Witness,
+    client_id: &str,
+    body: &str,
+) -> Result<(u64, bool), AppError> {
     let client_id = ClientId::parse(client_id)?;
     let body = MessageBody::parse(body)?;
     let id = witness.conversation.id;
     let appended = state
         .store
-        .append_message(NewMessage { conversation: id, writer: Writer::Witness, client_id, body, at: state.clock.now() })
+        .append_message(NewMessage {
+            conversation: id,
+            writer: Writer::Witness,
+            client_id,
+            body,
+            at: state.clock.now(),
+        })
         .await?;
     if !appended.duplicate {
         state.hub.event(id, appended.seq);
@@ -103,7 +134,11 @@ pub async fn send(
     ApiJson(body): ApiJson<SendBody>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let (seq, duplicate) = append(&state, &witness, &body.client_id, &body.body).await?;
-    let status = if duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, Json(json!({ "seq": seq }))))
 }
 
@@ -141,7 +176,10 @@ pub async fn events(
     Ok(Json(json!({ "events": events })))
 }
 
-pub async fn close(State(state): State<AppState>, witness: Witness) -> Result<Json<Value>, AppError> {
+pub async fn close(
+    State(state): State<AppState>,
+    witness: Witness,
+) -> Result<Json<Value>, AppError> {
     let id = witness.conversation.id;
     match state.store.close_by_witness(id, state.clock.now()).await {
         Ok(event) => state.hub.event(id, event.seq),

@@ -36,7 +36,11 @@ impl Witness {
         if token.is_empty() || token.len() > 128 {
             return Err(AppError::Unauthorized);
         }
-        let conversation = state.store.conversation_by_token(&token_hash(token)).await?.ok_or(AppError::Unauthorized)?;
+        let conversation = state
+            .store
+            .conversation_by_token(&token_hash(token))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         Ok(Self { conversation })
     }
 }
@@ -75,7 +79,11 @@ impl From<Event> for WitnessEvent {
             author: e.author,
             body: e.body,
             at: vigie_domain::clock::rfc3339(e.at),
-            client_id: if e.author == Author::Witness { e.client_id } else { None },
+            client_id: if e.author == Author::Witness {
+                e.client_id
+            } else {
+                None
+            },
         }
     }
 }

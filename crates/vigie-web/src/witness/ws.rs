@@ -21,18 +21,27 @@ const MAX_FRAME: usize = 32 * 1024;
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Incoming {
-    Hello { token: String, #[serde(default)] after: u64 },
-    Send { client_id: String, body: String },
+    Hello {
+        token: String,
+        #[serde(default)]
+        after: u64,
+    },
+    Send {
+        client_id: String,
+        body: String,
+    },
     Ping,
 }
 
 pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     let tracker = state.tasks.clone();
-    ws.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| {
-        tracker.track_future(async move {
-            run(state, socket).await;
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| {
+            tracker.track_future(async move {
+                run(state, socket).await;
+            })
         })
-    })
 }
 
 fn frame(value: serde_json::Value) -> Message {
@@ -44,7 +53,12 @@ fn error_frame(e: &AppError, client_id: Option<&str>) -> Message {
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
-    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })))
+        .await;
 }
 
 async fn run(state: AppState, mut socket: WebSocket) {
@@ -57,7 +71,9 @@ async fn run(state: AppState, mut socket: WebSocket) {
         Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<Incoming>(&text) {
             Ok(Incoming::Hello { token, after }) => (token, after),
             _ => {
-                let _ = socket.send(error_frame(&AppError::BadRequest("hello-expected"), None)).await;
+                let _ = socket
+                    .send(error_frame(&AppError::BadRequest("hello-expected"), None))
+                    .await;
                 return close(socket, 1008, "hello expected").await;
             }
         },
@@ -74,7 +90,13 @@ async fn run(state: AppState, mut socket: WebSocket) {
     // Subscribe before reading the backlog, so nothing committed in between is missed.
     let mut signal = state.hub.subscribe(id);
     let mut epoch = signal.borrow_and_update().epoch;
-    if socket.send(frame(json!({ "type": "ready", "state": witness.conversation.state }))).await.is_err() {
+    if socket
+        .send(frame(
+            json!({ "type": "ready", "state": witness.conversation.state }),
+        ))
+        .await
+        .is_err()
+    {
         return;
     }
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -88,7 +110,11 @@ async fn run(state: AppState, mut socket: WebSocket) {
                     for e in events {
                         last = e.seq;
                         let event = WitnessEvent::from(e);
-                        if socket.send(frame(json!({ "type": "event", "event": event }))).await.is_err() {
+                        if socket
+                            .send(frame(json!({ "type": "event", "event": event })))
+                            .await
+                            .is_err()
+                        {
                             return;
                         }
                     }

@@ -1,0 +1,219 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Anonymity by construction: what the logs and the database hold after a full session, and the
+//! security headers on every response.
+
+mod common;
+
+use common::*;
+use futures_util::SinkExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const UA: &str = "Mozilla/5.0 (Linux; Android 14; TEMOIN-UA-9d1c) Mobile";
+const IP: &str = "198.51.100.77";
+const WORDS: &str = "vendeur-secret-ruedesLilas";
+
+#[tokio::test]
+async fn a_full_session_leaves_no_ip_user_agent_or_witness_words_in_logs() {
+    // The most verbose level our code has.
+    let mut server = Server::start_with(&[("VIGIE_LOG", "trace")]);
+    let officer = server.staff("operator", "agent.log", "").await;
+    let http = reqwest::Client::builder().user_agent(UA).build().unwrap();
+    let fwd = |r: reqwest::RequestBuilder| {
+        r.header("x-forwarded-for", IP)
+            .header("x-real-ip", IP)
+            .header("referer", "https://example.org/from-a-leaky-page")
+    };
+
+    let r = fwd(http.post(server.url("/api/v1/witness/conversations")))
+        .json(&json!({"locale": "fr"}))
+        .send()
+        .await
+        .unwrap();
+    let started: serde_json::Value = r.json().await.unwrap();
+    let token = started["token"].as_str().unwrap().to_owned();
+    let receipt = started["receipt_code"].as_str().unwrap().to_owned();
+    let id = started["conversation_id"].as_str().unwrap().to_owned();
+    fwd(http.post(server.url("/api/v1/witness/messages")))
+        .bearer_auth(&token)
+        .json(&json!({"client_id": "l1", "body": format!("Le {WORDS} est là tous les soirs")}))
+        .send()
+        .await
+        .unwrap();
+    // An invalid message too: errors must not echo the input into the logs.
+    fwd(http.post(server.url("/api/v1/witness/messages")))
+        .bearer_auth(&token)
+        .json(&json!({"client_id": "bad id", "body": format!("{WORDS} {}", "x".repeat(5000))}))
+        .send()
+        .await
+        .unwrap();
+    officer.take(&id).await;
+    // Over the WebSocket, with the same identifying headers.
+    let mut request = format!("ws://{}/api/v1/witness/ws", server.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("user-agent", UA.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", IP.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "hello", "token": token, "after": 0})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    ws.send(Message::Text(
+        json!({"type": "send", "client_id": "l2", "body": format!("Encore {WORDS}")})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    until(&mut ws, |f| f["type"] == "ack").await;
+    officer.say(&id, "o", "Merci").await;
+    // Resume with the receipt code, then end.
+    fwd(http.post(server.url("/api/v1/witness/resume")))
+        .json(&json!({"receipt_code": receipt}))
+        .send()
+        .await
+        .unwrap();
+    fwd(http.get(server.url("/"))).send().await.unwrap();
+    drop(ws);
+    assert!(server.terminate(), "clean shutdown");
+
+    let log = server.log();
+    assert!(log.contains("request"), "the access log is on: {log}");
+    for needle in [
+        UA,
+        "TEMOIN-UA",
+        IP,
+        WORDS,
+        "example.org",
+        &receipt,
+        &receipt.replace(' ', ""),
+        &token,
+    ] {
+        assert!(!log.contains(needle), "the log contains {needle:?}:\n{log}");
+    }
+    // Nor is the user agent or the address stored anywhere in the database files.
+    for file in ["vigie.db", "vigie.db-wal"] {
+        let path = server.dir.path().join(file);
+        if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            for needle in [UA, IP, "TEMOIN-UA", &receipt.replace(' ', ""), &token] {
+                assert!(!text.contains(needle), "{file} contains {needle:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let server = Server::start();
+    let officer = server.staff("operator", "agent.headers", "").await;
+    let witness = server.witness().await;
+    let paths = [
+        "/",
+        "/?lang=en",
+        "/staff/login",
+        "/staff/console",
+        "/static/vigie.css",
+        "/static/witness.js",
+        "/api/v1/openapi.json",
+        "/api/v1/staff/queue",
+        "/api/v1/witness/events",
+        "/does-not-exist",
+    ];
+    for path in paths {
+        for with_session in [false, true] {
+            let mut r = server
+                .http
+                .get(server.url(path))
+                .bearer_auth(&witness.token);
+            if with_session {
+                r = r.header("cookie", &officer.cookie);
+            }
+            let r = r.send().await.unwrap();
+            let h = r.headers();
+            let csp = h["content-security-policy"].to_str().unwrap();
+            assert!(
+                csp.contains("default-src 'none'")
+                    && csp.contains("script-src 'self'")
+                    && csp.contains("frame-ancestors 'none'"),
+                "{path}"
+            );
+            assert!(!csp.contains("unsafe-inline"), "{path}");
+            assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+            let pp = h["permissions-policy"].to_str().unwrap();
+            assert!(
+                pp.contains("geolocation=()")
+                    && pp.contains("camera=()")
+                    && pp.contains("microphone=()"),
+                "{path}"
+            );
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            if !path.starts_with("/static/") {
+                assert_eq!(h["cache-control"], "no-store", "{path}");
+            }
+            // The witness's pages never set a cookie.
+            if !path.starts_with("/staff") {
+                assert!(h.get("set-cookie").is_none(), "{path} sets a cookie");
+            }
+        }
+    }
+    // The witness page loads nothing from another origin and has no inline script.
+    let page = server
+        .http
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("http://") || page.matches("http://").count() == 0);
+    for tag in page.split("<script").skip(1) {
+        let head = &tag[..tag.find('>').unwrap()];
+        assert!(
+            head.contains("src=\"/static/") || head.contains("application/json"),
+            "inline script: {head}"
+        );
+    }
+    assert!(!page.contains("localStorage") && !page.contains("indexedDB"));
+    for js in ["witness.js", "quick-exit.js"] {
+        let code = server
+            .http
+            .get(server.url(&format!("/static/{js}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !code.contains("localStorage")
+                && !code.contains("sessionStorage")
+                && !code.contains("indexedDB")
+                && !code.contains("document.cookie"),
+            "{js}"
+        );
+    }
+    // Staff cookies are HttpOnly, Secure and SameSite=Strict.
+    let r = server
+        .http
+        .post(server.url("/api/v1/staff/login"))
+        .json(&json!({"username": "agent.headers", "password": "agent.headers-secret-password"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie}");
+    }
+}
