@@ -6,12 +6,12 @@ import { addStaff, cleanup, expectAccessible, freePort, launch, login, startServ
 
 let dir, server, browser;
 const roles = [
-  ["operator", "op", ""],
+  ["operator", "oper", ""],
   ["supervisor", "chef", ""],
   ["analyst", "cross", "59"],
-  ["investigator", "enq", ""],
+  ["investigator", "enqu", ""],
   ["auditor", "audit", ""],
-  ["admin", "adm", ""],
+  ["admin", "admn", ""],
 ];
 const pages = {
   operator: ["/staff/console"],
@@ -75,7 +75,7 @@ for (const lang of ["fr", "en"]) {
 
 test("the language switch keeps the staff member on the same page", async () => {
   const page = await (await browser.newContext()).newPage();
-  await login(page, server.base, "op", "op-secret-password");
+  await login(page, server.base, "oper", "oper-secret-password");
   await page.goto(`${server.base}/staff/console`);
   await Promise.all([page.waitForNavigation(), page.click("a.lang-switch")]);
   assert.match(page.url(), /\/staff\/console$/);

@@ -1,7 +1,7 @@
 //! Translations: every user-facing string comes from `locales/{fr,en}.ftl` (Fluent).
 //!
 //! `Lang` picks the language of a request: `?lang=` first, then the staff language cookie, then
-//! `Accept-Language`, then French.
+//! (for the API only) `Accept-Language`, then French.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -146,6 +146,11 @@ impl Lang {
             crate::auth::cookie(&parts.headers, LANG_COOKIE).and_then(|v| Locale::parse(&v))
         {
             return l;
+        }
+        // Pages speak French unless English is asked for explicitly (the switch link); API
+        // clients, the pages' own scripts included, say which language they want.
+        if !parts.uri.path().starts_with("/api/") {
+            return Locale::Fr;
         }
         parts
             .headers

@@ -45,17 +45,19 @@
 
   function setConversationState(state) {
     if (state === "active") setStatus("status-active");
-    else if (state === "closed") finish();
+    else if (state === "closed") finish(false);
     else setStatus("status-waiting");
   }
 
-  function finish() {
+  // The conversation is over: no more writing. The socket stays open to deliver the thread
+  // when the witness comes back to a closed conversation; it is closed when the token goes.
+  function finish(closeSocket) {
     ended = true;
     setStatus("status-closed");
     $("send-form").hidden = true;
     $("end").hidden = true;
     $("ended").hidden = false;
-    if (ws) { try { ws.close(); } catch (e) { /* already closed */ } }
+    if (closeSocket && ws) { try { ws.close(); } catch (e) { /* already closed */ } }
   }
 
   function line(author, text, cls) {
@@ -130,7 +132,7 @@
           pending.delete(msg.client_id);
           showError($("send-error"), S["error-" + msg.code] || msg.code);
         } else if (msg.code === "unauthorized") {
-          finish();
+          finish(true);
         }
       }
     };
@@ -223,7 +225,7 @@
     api("/api/v1/witness/close", {}).then(function (r) {
       if (!r.ok && r.status !== 401) return showError($("send-error"), errorText(r.data));
       token = null;
-      finish();
+      finish(true);
     });
   });
 
