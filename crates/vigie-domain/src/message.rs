@@ -27,9 +27,16 @@ fn clean_text(raw: &str, max: usize) -> Result<String, Invalid> {
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[derive(Clone, PartialEq, Eq, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        /// Witness and officer words never reach a log by accident: `Debug` shows the length only.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({} chars)", stringify!($name), self.0.chars().count())
+            }
+        }
 
         impl $name {
             pub fn parse(raw: &str) -> Result<Self, Invalid> {
@@ -114,6 +121,13 @@ mod tests {
             MessageBody::parse("  bonjour\r\nà vous ").unwrap().as_str(),
             "bonjour\nà vous"
         );
+    }
+
+    #[test]
+    fn debug_output_hides_the_words() {
+        let body = MessageBody::parse("le vendeur du hall B").unwrap();
+        assert_eq!(format!("{body:?}"), "MessageBody(20 chars)");
+        assert!(!format!("{:?}", NoteBody::parse("secret").unwrap()).contains("secret"));
     }
 
     #[test]

@@ -193,6 +193,14 @@ pub(crate) async fn add_note(
     at: Timestamp,
 ) -> StoreResult<Note> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
+    // Notes belong to the handling of the chat; once the report has left it, they stop.
+    if !report_in_tx(&mut tx, case.conversation())
+        .await?
+        .state
+        .is_editable()
+    {
+        return Err(StoreError::NotEditable);
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES (?, ?, ?, ?) RETURNING id",
     )
@@ -415,6 +423,26 @@ async fn end_chat(
     Ok(())
 }
 
+/// The common end of qualifying and closing: the chat ends, the audit row is written, and the
+/// report is read back, all in the caller's transaction, which is then committed.
+async fn leave_chat(
+    mut tx: Transaction<'_, Sqlite>,
+    case: &AssignedCase,
+    action: &'static str,
+    report: ReportId,
+    at: Timestamp,
+) -> StoreResult<Report> {
+    end_chat(&mut tx, case.conversation(), at).await?;
+    write_audit(
+        &mut tx,
+        &audit(case.staff(), action, format!("report:{report}"), at),
+    )
+    .await?;
+    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(saved)
+}
+
 pub(crate) async fn qualify(
     s: &SqliteStore,
     case: &AssignedCase,
@@ -445,20 +473,7 @@ pub(crate) async fn qualify(
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-    end_chat(&mut tx, case.conversation(), at).await?;
-    write_audit(
-        &mut tx,
-        &audit(
-            case.staff(),
-            "qualify_report",
-            format!("report:{}", current.id),
-            at,
-        ),
-    )
-    .await?;
-    let saved = report_in_tx(&mut tx, case.conversation()).await?;
-    tx.commit().await.map_err(map_err)?;
-    Ok(saved)
+    leave_chat(tx, case, "qualify_report", current.id, at).await
 }
 
 pub(crate) async fn close_case(
@@ -485,20 +500,7 @@ pub(crate) async fn close_case(
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-    end_chat(&mut tx, case.conversation(), at).await?;
-    write_audit(
-        &mut tx,
-        &audit(
-            case.staff(),
-            outcome.as_str(),
-            format!("report:{}", current.id),
-            at,
-        ),
-    )
-    .await?;
-    let saved = report_in_tx(&mut tx, case.conversation()).await?;
-    tx.commit().await.map_err(map_err)?;
-    Ok(saved)
+    leave_chat(tx, case, outcome.as_str(), current.id, at).await
 }
 
 pub(crate) async fn report_versions(

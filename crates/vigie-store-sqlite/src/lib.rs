@@ -151,8 +151,14 @@ impl Store for SqliteStore {
     async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>> {
         staff::list_staff(self).await
     }
-    async fn record_login_failure(&self, id: StaffId, at: Timestamp) -> StoreResult<u32> {
-        staff::record_login_failure(self, id, at).await
+    async fn begin_login_attempt(
+        &self,
+        id: StaffId,
+        at: Timestamp,
+        max_failures: u32,
+        lockout: time::Duration,
+    ) -> StoreResult<bool> {
+        staff::begin_login_attempt(self, id, at, max_failures, lockout).await
     }
     async fn record_login_success(&self, id: StaffId) -> StoreResult<()> {
         staff::record_login_success(self, id).await

@@ -64,20 +64,28 @@ pub(crate) async fn list_staff(s: &SqliteStore) -> StoreResult<Vec<StaffAccount>
     rows.iter().map(account).collect()
 }
 
-pub(crate) async fn record_login_failure(
+/// Counts a login attempt before the password is checked, unless the account is locked: one
+/// conditional UPDATE, so parallel attempts cannot slip past the limit.
+pub(crate) async fn begin_login_attempt(
     s: &SqliteStore,
     id: StaffId,
     at: Timestamp,
-) -> StoreResult<u32> {
-    let n: i64 = sqlx::query_scalar(
-        "UPDATE staff SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins",
+    max_failures: u32,
+    lockout: time::Duration,
+) -> StoreResult<bool> {
+    let counted = sqlx::query(
+        "UPDATE staff SET failed_logins = failed_logins + 1, last_failed_at = ?1 \
+         WHERE id = ?2 AND NOT (failed_logins >= ?3 AND last_failed_at IS NOT NULL AND last_failed_at > ?4)",
     )
     .bind(to_millis(at))
     .bind(id.to_string())
-    .fetch_one(&s.write)
+    .bind(i64::from(max_failures))
+    .bind(to_millis(at - lockout))
+    .execute(&s.write)
     .await
-    .map_err(map_err)?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    .map_err(map_err)?
+    .rows_affected();
+    Ok(counted == 1)
 }
 
 pub(crate) async fn record_login_success(s: &SqliteStore, id: StaffId) -> StoreResult<()> {

@@ -4,7 +4,7 @@
 //! be built here, after the check, so a handler that forgets to authorize does not compile.
 //! Every grant of read access writes an audit row with its purpose.
 
-use crate::{NewAudit, Store, StoreError, StoreResult};
+use crate::{NewAudit, Report, Store, StoreError, StoreResult};
 use vigie_domain::{
     ConversationId, DepartementCode, Permission, ReportId, Role, StaffId, Timestamp,
 };
@@ -106,11 +106,15 @@ impl CaseReader {
 /// départements. The grant is audited.
 #[derive(Debug, Clone)]
 pub struct RoutedReport {
-    report: ReportId,
+    report: Report,
 }
 
 impl RoutedReport {
-    pub fn report(&self) -> ReportId {
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    pub fn into_report(self) -> Report {
         self.report
     }
 
@@ -143,6 +147,6 @@ impl RoutedReport {
                 at,
             })
             .await?;
-        Ok(Self { report })
+        Ok(Self { report: found })
     }
 }

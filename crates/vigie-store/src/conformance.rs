@@ -577,8 +577,31 @@ pub async fn sessions_expire(store: Dyn) {
     store.delete_session(&token).await.unwrap();
     assert!(store.session(&token, t0).await.unwrap().is_none());
 
-    assert_eq!(store.record_login_failure(who.id, t0).await.unwrap(), 1);
-    assert_eq!(store.record_login_failure(who.id, t0).await.unwrap(), 2);
+    let lockout = time::Duration::minutes(15);
+    for _ in 0..3 {
+        assert!(store
+            .begin_login_attempt(who.id, t0, 3, lockout)
+            .await
+            .unwrap());
+    }
+    assert!(
+        !store
+            .begin_login_attempt(who.id, t0, 3, lockout)
+            .await
+            .unwrap(),
+        "locked after 3"
+    );
+    assert!(!store
+        .begin_login_attempt(who.id, t0 + time::Duration::minutes(14), 3, lockout)
+        .await
+        .unwrap());
+    assert!(
+        store
+            .begin_login_attempt(who.id, t0 + time::Duration::minutes(16), 3, lockout)
+            .await
+            .unwrap(),
+        "lock expired"
+    );
     store.record_login_success(who.id).await.unwrap();
     let account = store
         .staff_by_username(&Username::parse(&who.username).unwrap())

@@ -66,7 +66,16 @@ pub trait Store: Send + Sync + 'static {
     async fn create_staff(&self, account: NewStaff) -> StoreResult<StaffId>;
     async fn staff_by_username(&self, username: &Username) -> StoreResult<Option<StaffAccount>>;
     async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>>;
-    async fn record_login_failure(&self, staff: StaffId, at: Timestamp) -> StoreResult<u32>;
+    /// Counts an attempt to log in, before the password is checked; `false` (nothing counted)
+    /// when `max_failures` attempts have failed and the last is younger than `lockout`.
+    /// A successful login resets the count.
+    async fn begin_login_attempt(
+        &self,
+        staff: StaffId,
+        at: Timestamp,
+        max_failures: u32,
+        lockout: time::Duration,
+    ) -> StoreResult<bool>;
     async fn record_login_success(&self, staff: StaffId) -> StoreResult<()>;
     async fn create_session(&self, session: NewSession) -> StoreResult<()>;
     /// The live session for a token hash, with its account; `None` if unknown or expired at `now`.

@@ -7,13 +7,22 @@ use vigie_domain::{
     Locale, ReportFields, ReportId, ReportState, Role, StaffId, Timestamp, Username,
 };
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewConversation {
     pub id: ConversationId,
     pub locale: Locale,
     pub receipt_hash: String,
     pub token_hash: String,
     pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for NewConversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewConversation")
+            .field("id", &self.id)
+            .field("locale", &self.locale)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +39,8 @@ pub struct Conversation {
     pub token_live: bool,
 }
 
-/// One event of the witness-visible thread.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One event of the witness-visible thread. `Debug` leaves the words out.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct Event {
     pub seq: u64,
     pub kind: EventKind,
@@ -41,6 +50,17 @@ pub struct Event {
     pub at: Timestamp,
 }
 
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("seq", &self.seq)
+            .field("kind", &self.kind)
+            .field("author", &self.author)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
     pub seq: u64,
@@ -48,12 +68,21 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Note {
     pub id: i64,
     pub author: String,
     pub body: String,
     pub at: Timestamp,
+}
+
+impl std::fmt::Debug for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Note")
+            .field("id", &self.id)
+            .field("author", &self.author)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

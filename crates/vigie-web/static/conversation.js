@@ -14,6 +14,8 @@
   var attempts = 0;
   var ws = null;
   var done = false;
+  var draftId = null;
+  var draftBody = null;
 
   function call(method, path, body) {
     var opts = { method: method, headers: { "Accept-Language": lang, "X-CSRF-Token": csrf }, credentials: "same-origin" };
@@ -178,6 +180,10 @@
     clearFieldErrors();
     show($("report-error"), "");
     call("PUT", base + "/report", { version: version, fields: collect() }).then(function (r) {
+      if (r.status === 409) {
+        // Someone saved in the meantime: show their version, and say so.
+        return reload().then(function () { show($("report-error"), message(r.data)); });
+      }
       if (!r.ok) return showFieldErrors(r.data);
       fillReport(r.data.report);
       $("report-status").textContent = S["report-saved"].replace("{version}", String(r.data.report.version));
@@ -238,7 +244,14 @@
     var box = $("officer-message");
     var body = box.value.trim();
     if (!body) return show($("officer-send-error"), S["error-text-empty"]);
-    call("POST", base + "/messages", { client_id: newClientId(), body: body }).then(function (r) {
+    // One id per drafted message: a retry after a lost answer is recognised, not duplicated.
+    if (!draftId || draftBody !== body) {
+      draftId = newClientId();
+      draftBody = body;
+    }
+    call("POST", base + "/messages", { client_id: draftId, body: body }).then(function (r) {
+      if (r.status === 0 || r.status >= 500) return show($("officer-send-error"), message(r.data));
+      draftId = null;
       if (!r.ok) return show($("officer-send-error"), message(r.data));
       show($("officer-send-error"), "");
       box.value = "";

@@ -43,7 +43,9 @@
 
   function setStatus(key) { $("status").textContent = S[key] || ""; }
 
+  var current = "waiting";
   function setConversationState(state) {
+    current = state;
     if (state === "active") setStatus("status-active");
     else if (state === "closed") finish(false);
     else setStatus("status-waiting");
@@ -101,14 +103,76 @@
   }
 
   function flush() {
+    if (polling) {
+      pending.forEach(function (li, clientId) { sendOverHttp(clientId, li); });
+      return;
+    }
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     pending.forEach(function (li, clientId) {
       ws.send(JSON.stringify({ type: "send", client_id: clientId, body: li.dataset.body }));
     });
   }
 
+  // A send refused for what it is (empty, too long, conversation over) is given back to the
+  // witness to edit; any other failure is passing, and the message stays queued for a retry.
+  var PERMANENT = ["text-empty", "text-too-long", "text-control-chars", "client-id-invalid", "conversation-closed", "json-invalid"];
+  function refused(clientId, code) {
+    var li = pending.get(clientId);
+    if (PERMANENT.indexOf(code) >= 0) {
+      pending.delete(clientId);
+      li.remove();
+      if (!textarea.value) textarea.value = li.dataset.body;
+      showError($("send-error"), S["error-" + code] || code);
+      if (code === "conversation-closed") finish(true);
+    } else {
+      setTimeout(flush, 2000);
+    }
+  }
+
+  // Without WebSockets (blocked by a proxy or a network), the same protocol over plain HTTP:
+  // long polling for events, POST for messages.
+  var polling = false;
+  function poll() {
+    if (ended) return;
+    var headers = { "Accept-Language": lang, Authorization: "Bearer " + token };
+    fetch("/api/v1/witness/events?after=" + lastSeq + "&wait=25", { headers: headers, credentials: "omit", cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 401) { finish(true); return null; }
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (data) {
+        if (!data) return;
+        data.events.forEach(render);
+        if (!ended) setConversationState(current);
+        attempts = 0;
+        flush();
+        poll();
+      })
+      .catch(function () {
+        setStatus("status-reconnecting");
+        attempts += 1;
+        setTimeout(poll, Math.min(10000, 500 * Math.pow(2, Math.min(attempts, 5))));
+      });
+  }
+
+  function sendOverHttp(clientId, li) {
+    if (li.dataset.inflight) return;
+    li.dataset.inflight = "1";
+    api("/api/v1/witness/messages", { client_id: clientId, body: li.dataset.body }).then(function (r) {
+      delete li.dataset.inflight;
+      if (r.ok) {
+        li.querySelector(".state").textContent = S.sent;
+      } else if (pending.has(clientId)) {
+        refused(clientId, r.data && r.data.error ? r.data.error.code : "unavailable");
+      }
+    });
+  }
+
+  var everReady = false;
   function connect() {
     if (ended) return;
+    if (polling) return poll();
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(scheme + location.host + "/api/v1/witness/ws");
     ws.onopen = function () {
@@ -119,6 +183,7 @@
       try { msg = JSON.parse(m.data); } catch (e) { return; }
       if (msg.type === "ready") {
         attempts = 0;
+        everReady = true;
         setConversationState(msg.state);
         flush();
       } else if (msg.type === "event") {
@@ -128,9 +193,7 @@
         if (li) li.querySelector(".state").textContent = S.sent;
       } else if (msg.type === "error") {
         if (msg.client_id && pending.has(msg.client_id)) {
-          pending.get(msg.client_id).remove();
-          pending.delete(msg.client_id);
-          showError($("send-error"), S["error-" + msg.code] || msg.code);
+          refused(msg.client_id, msg.code);
         } else if (msg.code === "unauthorized") {
           finish(true);
         }
@@ -140,6 +203,12 @@
       if (ended) return;
       setStatus("status-reconnecting");
       attempts += 1;
+      // Three failed openings in a row and never a working socket: use HTTP instead.
+      if (!everReady && attempts >= 3) {
+        polling = true;
+        attempts = 0;
+        return poll();
+      }
       var delay = Math.min(10000, 300 * Math.pow(2, Math.min(attempts, 6)));
       setTimeout(connect, delay);
     };
@@ -215,7 +284,9 @@
     pending.set(clientId, li);
     textarea.value = "";
     $("message-count").textContent = "4000";
-    if (ws && ws.readyState === WebSocket.OPEN) {
+    if (polling) {
+      sendOverHttp(clientId, li);
+    } else if (ws && ws.readyState === WebSocket.OPEN) {
       ws.send(JSON.stringify({ type: "send", client_id: clientId, body: body }));
     }
   });

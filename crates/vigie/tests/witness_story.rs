@@ -398,3 +398,35 @@ async fn long_polling_returns_as_soon_as_the_officer_answers() {
         "the poll returned on the event, not the timeout"
     );
 }
+
+#[tokio::test]
+async fn a_long_poll_with_a_token_replaced_elsewhere_is_refused_at_once() {
+    let server = Server::start();
+    let witness = server.witness().await;
+    let http = witness.http.clone();
+    let url = format!("{}/api/v1/witness/events?after=0&wait=25", witness.base);
+    let token = witness.token.clone();
+    let poll = tokio::spawn(async move {
+        http.get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = server
+        .http
+        .post(server.url("/api/v1/witness/resume"))
+        .json(&json!({ "receipt_code": witness.receipt }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), poll)
+        .await
+        .expect("answered before its wait ran out")
+        .unwrap();
+    assert_eq!(status, 401);
+}

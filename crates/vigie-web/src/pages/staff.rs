@@ -103,8 +103,12 @@ pub async fn switch_language(
     Query(q): Query<Back>,
 ) -> Response {
     let locale = Locale::parse(&to).unwrap_or_default();
-    let safe_back =
-        q.back.starts_with("/staff") && !q.back.contains("//") && !q.back.contains('\\');
+    // Only a path of this console, in plain characters: no other site, no header injection.
+    let safe_back = q.back.starts_with("/staff")
+        && !q.back.contains("//")
+        && q.back
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b));
     let back = if safe_back {
         q.back
     } else {
@@ -572,19 +576,15 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
-    let routed = RoutedReport::obtain(
+    let report = RoutedReport::obtain(
         state.store.as_ref(),
         &staff.principal,
         id,
         "analysis",
         state.clock.now(),
     )
-    .await?;
-    let report = state
-        .store
-        .report(routed.report())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    .await?
+    .into_report();
     let commune = match &report.fields.commune {
         Some(code) => state
             .store

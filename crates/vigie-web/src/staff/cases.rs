@@ -349,7 +349,7 @@ pub async fn qualify(
 ) -> Result<Json<Value>, AppError> {
     let case = assigned(&state, &officer, &id).await?;
     let report = state.store.qualify(&case, state.clock.now()).await?;
-    finish(&state, case.conversation()).await?;
+    finish(&state, case.conversation()).await;
     Ok(Json(
         json!({ "report": report_view(&state, report).await? }),
     ))
@@ -378,21 +378,19 @@ pub async fn close(
         .store
         .close_case(&case, outcome, reason, state.clock.now())
         .await?;
-    finish(&state, case.conversation()).await?;
+    finish(&state, case.conversation()).await;
     Ok(Json(
         json!({ "report": report_view(&state, report).await? }),
     ))
 }
 
 /// After a case leaves the chat: wake the witness's socket and every console.
-async fn finish(state: &AppState, id: ConversationId) -> Result<(), AppError> {
-    let conversation = state
-        .store
-        .conversation(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    state.hub.event(id, conversation.last_seq);
+async fn finish(state: &AppState, id: ConversationId) {
+    // The change is committed: nothing here may turn it into an error. The staff nudge also
+    // wakes the witness's socket, which then reads what it has not seen.
+    if let Ok(Some(conversation)) = state.store.conversation(id).await {
+        state.hub.event(id, conversation.last_seq);
+    }
     state.hub.staff_change(id);
     state.hub.queue_changed();
-    Ok(())
 }

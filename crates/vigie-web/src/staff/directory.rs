@@ -56,19 +56,15 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
-    let routed = RoutedReport::obtain(
+    let report = RoutedReport::obtain(
         state.store.as_ref(),
         &analyst.0.principal,
         id,
         "analysis",
         state.clock.now(),
     )
-    .await?;
-    let report = state
-        .store
-        .report(routed.report())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    .await?
+    .into_report();
     Ok(Json(
         json!({ "report": report_view(&state, report).await? }),
     ))

@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An event as staff see it.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct StaffEvent {
     pub seq: u64,
     pub kind: vigie_domain::EventKind,
@@ -74,7 +74,7 @@ impl From<Event> for StaffEvent {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct StaffNote {
     pub id: i64,
     pub author: String,

@@ -44,9 +44,11 @@ pub async fn login_with_password(
         let _ = verify_password(password, DUMMY_HASH);
         return Err(AppError::Invalid("login-failed"));
     };
-    let locked = account.failed_logins >= MAX_FAILED_LOGINS
-        && account.last_failed_at.is_some_and(|t| now - t < LOCKOUT);
-    if locked {
+    if !state
+        .store
+        .begin_login_attempt(account.id, now, MAX_FAILED_LOGINS, LOCKOUT)
+        .await?
+    {
         return Err(AppError::TooManyAttempts);
     }
     let hash = account.password_hash.clone();
@@ -55,7 +57,6 @@ pub async fn login_with_password(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     if !ok {
-        state.store.record_login_failure(account.id, now).await?;
         return Err(AppError::Invalid("login-failed"));
     }
     state.store.record_login_success(account.id).await?;

@@ -159,6 +159,11 @@ pub async fn events(
     let Query(q) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
     let id = witness.conversation.id;
     let mut signal = state.hub.subscribe(id);
+    let epoch = signal.borrow_and_update().epoch;
+    // Checked again after subscribing: a revocation is then seen either here or by the signal.
+    if !witness.still_valid(&state).await? {
+        return Err(AppError::Unauthorized);
+    }
     let mut found = state.store.events_after(id, q.after, PAGE).await?;
     if found.is_empty() && q.wait > 0 {
         let wait = Duration::from_secs(q.wait.min(MAX_WAIT_SECS));
@@ -168,6 +173,12 @@ pub async fn events(
                 changed = signal.changed() => if changed.is_err() { break },
                 () = tokio::time::sleep_until(deadline) => break,
                 () = state.shutdown.cancelled() => break,
+            }
+            // A token revoked or replaced while waiting stops working at once.
+            if signal.borrow_and_update().epoch != epoch {
+                if !witness.still_valid(&state).await? {
+                    return Err(AppError::Unauthorized);
+                }
             }
             found = state.store.events_after(id, q.after, PAGE).await?;
         }

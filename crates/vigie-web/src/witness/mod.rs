@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
 /// A witness holding a live token for a conversation.
 pub struct Witness {
     pub conversation: Conversation,
+    token_hash: String,
 }
 
 impl Witness {
@@ -36,12 +37,22 @@ impl Witness {
         if token.is_empty() || token.len() > 128 {
             return Err(AppError::Unauthorized);
         }
+        let token_hash = token_hash(token);
         let conversation = state
             .store
-            .conversation_by_token(&token_hash(token))
+            .conversation_by_token(&token_hash)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        Ok(Self { conversation })
+        Ok(Self {
+            conversation,
+            token_hash,
+        })
+    }
+
+    /// Whether the token still opens this conversation (not replaced by a resume, not revoked).
+    pub async fn still_valid(&self, state: &AppState) -> Result<bool, AppError> {
+        let current = state.store.conversation_by_token(&self.token_hash).await?;
+        Ok(current.is_some_and(|c| c.id == self.conversation.id))
     }
 }
 
@@ -60,7 +71,7 @@ impl FromRequestParts<AppState> for Witness {
 }
 
 /// An event as the witness sees it: no officer identity, `client_id` only on their own messages.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct WitnessEvent {
     pub seq: u64,
     pub kind: EventKind,

@@ -61,6 +61,42 @@ async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
         .await;
 }
 
+/// How a token check ended: the token is gone (revoked or replaced), or the store could not say.
+async fn check_token(state: &AppState, token: &str) -> Result<Witness, AppError> {
+    Witness::from_token(state, token).await
+}
+
+async fn refuse(mut socket: WebSocket, e: AppError) {
+    let _ = socket.send(error_frame(&e, None)).await;
+    match e {
+        AppError::Unauthorized => close(socket, 4401, "unauthorized").await,
+        // A passing store failure: the client should reconnect, not give up.
+        _ => close(socket, 1011, "unavailable").await,
+    }
+}
+
+async fn send_events(
+    state: &AppState,
+    socket: &mut WebSocket,
+    id: vigie_domain::ConversationId,
+    last: &mut u64,
+) -> Result<bool, AppError> {
+    let events = state.store.events_after(id, *last, PAGE).await?;
+    let full = events.len() == PAGE as usize;
+    for e in events {
+        *last = e.seq;
+        let event = WitnessEvent::from(e);
+        if socket
+            .send(frame(json!({ "type": "event", "event": event })))
+            .await
+            .is_err()
+        {
+            return Err(AppError::Conflict("closed"));
+        }
+    }
+    Ok(full)
+}
+
 async fn run(state: AppState, mut socket: WebSocket) {
     // 1. hello
     let hello = tokio::select! {
@@ -79,17 +115,18 @@ async fn run(state: AppState, mut socket: WebSocket) {
         },
         _ => return close(socket, 1008, "hello expected").await,
     };
-    let witness = match Witness::from_token(&state, &token).await {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = socket.send(error_frame(&e, None)).await;
-            return close(socket, 4401, "unauthorized").await;
-        }
+    let id = match check_token(&state, &token).await {
+        Ok(w) => w.conversation.id,
+        Err(e) => return refuse(socket, e).await,
     };
-    let id = witness.conversation.id;
-    // Subscribe before reading the backlog, so nothing committed in between is missed.
+    // 2. Subscribe, then check the token again: a resume or close that lands between the first
+    // check and the subscription is seen by the second check, one after it by the signal.
     let mut signal = state.hub.subscribe(id);
     let mut epoch = signal.borrow_and_update().epoch;
+    let witness = match check_token(&state, &token).await {
+        Ok(w) => w,
+        Err(e) => return refuse(socket, e).await,
+    };
     if socket
         .send(frame(
             json!({ "type": "ready", "state": witness.conversation.state }),
@@ -99,31 +136,16 @@ async fn run(state: AppState, mut socket: WebSocket) {
     {
         return;
     }
+    // 3. The backlog after `last`, then live events.
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut catch_up = true;
     loop {
         if std::mem::take(&mut catch_up) {
-            match state.store.events_after(id, last, PAGE).await {
-                Ok(events) => {
-                    let full = events.len() == PAGE as usize;
-                    for e in events {
-                        last = e.seq;
-                        let event = WitnessEvent::from(e);
-                        if socket
-                            .send(frame(json!({ "type": "event", "event": event })))
-                            .await
-                            .is_err()
-                        {
-                            return;
-                        }
-                    }
-                    catch_up = full;
-                }
-                Err(e) => {
-                    let _ = socket.send(error_frame(&e.into(), None)).await;
-                    return close(socket, 1011, "unavailable").await;
-                }
+            match send_events(&state, &mut socket, id, &mut last).await {
+                Ok(more) => catch_up = more,
+                Err(AppError::Conflict("closed")) => return,
+                Err(e) => return refuse(socket, e).await,
             }
             if catch_up {
                 continue;
@@ -136,19 +158,22 @@ async fn run(state: AppState, mut socket: WebSocket) {
                 let now = *signal.borrow_and_update();
                 if now.epoch != epoch {
                     epoch = now.epoch;
-                    // The token may have been replaced (resume elsewhere) or revoked (closed).
-                    if Witness::from_token(&state, &token).await.is_err() {
-                        // Deliver what was committed before the revocation, then close.
-                        if let Ok(events) = state.store.events_after(id, last, PAGE).await {
-                            for e in events {
-                                let _ = socket.send(frame(json!({ "type": "event", "event": WitnessEvent::from(e) }))).await;
+                    match check_token(&state, &token).await {
+                        Ok(_) => {}
+                        Err(AppError::Unauthorized) => {
+                            // Ended by the witness: deliver the thread up to its end. Replaced by a
+                            // resume elsewhere: deliver nothing more to this device.
+                            let ended = state.store.conversation(id).await.ok().flatten().is_some_and(|c| !c.state.is_open());
+                            if ended {
+                                let _ = send_events(&state, &mut socket, id, &mut last).await;
                             }
+                            return refuse(socket, AppError::Unauthorized).await;
                         }
-                        let _ = socket.send(error_frame(&AppError::Unauthorized, None)).await;
-                        return close(socket, 4401, "token revoked").await;
+                        Err(e) => return refuse(socket, e).await,
                     }
                 }
-                catch_up = now.seq > last;
+                // Any change may carry events (a hint can be coalesced or be a bare nudge).
+                catch_up = true;
             }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
@@ -161,8 +186,8 @@ async fn run(state: AppState, mut socket: WebSocket) {
                 };
                 let reply = match serde_json::from_str::<Incoming>(&text) {
                     Ok(Incoming::Send { client_id, body }) => {
-                        // Re-read the conversation so a revoked token cannot keep writing.
-                        match Witness::from_token(&state, &token).await {
+                        // Re-read the token so a revoked one cannot keep writing.
+                        match check_token(&state, &token).await {
                             Ok(current) => match append(&state, &current, &client_id, &body).await {
                                 Ok((seq, _)) => frame(json!({ "type": "ack", "client_id": client_id, "seq": seq })),
                                 Err(e) => error_frame(&e, Some(&client_id)),
