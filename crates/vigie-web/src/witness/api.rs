@@ -175,10 +175,8 @@ pub async fn events(
                 () = state.shutdown.cancelled() => break,
             }
             // A token revoked or replaced while waiting stops working at once.
-            if signal.borrow_and_update().epoch != epoch {
-                if !witness.still_valid(&state).await? {
-                    return Err(AppError::Unauthorized);
-                }
+            if signal.borrow_and_update().epoch != epoch && !witness.still_valid(&state).await? {
+                return Err(AppError::Unauthorized);
             }
             found = state.store.events_after(id, q.after, PAGE).await?;
         }
