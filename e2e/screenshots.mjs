@@ -18,7 +18,7 @@ try {
   await witness.waitForSelector("#receipt-code:not(:empty)");
   await witness.fill("#message", "Bonjour, il y a des vendeurs tous les soirs devant le hall B de ma résidence.");
   await witness.click("#send-form button[type=submit]");
-  const officer = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+  const officer = await (await browser.newContext({ viewport: { width: 1280, height: 1100 } })).newPage();
   await login(officer, server.base, "operateur", "operateur-secret-password");
   await officer.waitForSelector("#queue li");
   await officer.screenshot({ path: join(out, "console.png") });
@@ -35,7 +35,9 @@ try {
   await officer.fill("#note", "Secteur déjà signalé en septembre.");
   await officer.click("#note-form button[type=submit]");
   await officer.waitForSelector("#notes li.note");
+  await officer.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
   await officer.screenshot({ path: join(out, "officer.png") });
+  await witness.evaluate(() => document.activeElement.blur());
   await witness.screenshot({ path: join(out, "witness.png") });
 } finally {
   await browser.close();

@@ -147,6 +147,9 @@ witness-left = the witness has left
 live-status-connected = Live updates on.
 live-status-offline = Live updates interrupted, reconnecting…
 
+staff-author-witness = Witness
+staff-author-officer = Officer
+staff-author-system = Vigie
 conv-title = Conversation
 thread-title = Exchange with the witness
 officer-message-label = Message to the witness

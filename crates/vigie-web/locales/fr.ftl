@@ -147,6 +147,9 @@ witness-left = le témoin est parti
 live-status-connected = Mises à jour en direct actives.
 live-status-offline = Mises à jour interrompues, reconnexion…
 
+staff-author-witness = Témoin
+staff-author-officer = Agent
+staff-author-system = Vigie
 conv-title = Conversation
 thread-title = Échange avec le témoin
 officer-message-label = Message au témoin

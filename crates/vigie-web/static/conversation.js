@@ -52,7 +52,7 @@
     li.className = "msg msg-" + (e.kind === "message" ? e.author : "system");
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = "#" + e.seq + " · " + S["author-" + (e.kind === "message" ? e.author : "system")];
+    who.textContent = "#" + e.seq + " · " + S["staff-author-" + (e.kind === "message" ? e.author : "system")];
     var p = document.createElement("p");
     p.className = "body";
     p.textContent = text;
