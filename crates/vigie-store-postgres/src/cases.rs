@@ -1,0 +1,595 @@
+//! The staff side of a case: queue, taking, notes, the report and its versions, closing, audit.
+//! Every change here is one write transaction that carries its audit row.
+
+use crate::decode::{self, enum_col, get, opt_ts, parse, ts};
+use crate::witness::push_event;
+use crate::{internal, map_err, PgStore};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, Transaction};
+use vigie_domain::clock::to_millis;
+use vigie_domain::report::FieldErrors;
+use vigie_domain::{
+    Author, CloseOutcome, ConversationId, DepartementCode, EventKind, Locale, NoteBody, ReasonText,
+    ReportFields, ReportId, ReportState, StaffId, Timestamp,
+};
+use vigie_store::{
+    AssignedCase, AuditEntry, CaseReader, Conversation, Event, NewAudit, Note, QueueEntry, Report,
+    ReportSummary, ReportVersion, StoreError, StoreResult, TakeOutcome,
+};
+
+pub(crate) async fn write_audit(conn: &mut PgConnection, a: &NewAudit) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, staff_id, action, target, purpose) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(to_millis(a.at))
+    .bind(a.actor.map(|id| id.to_string()))
+    .bind(a.action)
+    .bind(&a.target)
+    .bind(a.purpose)
+    .execute(conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+fn audit(actor: StaffId, action: &'static str, target: String, at: Timestamp) -> NewAudit {
+    NewAudit {
+        actor: Some(actor),
+        action,
+        target,
+        purpose: "handling",
+        at,
+    }
+}
+
+pub(crate) async fn queue(s: &PgStore) -> StoreResult<Vec<QueueEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, locale, created_at, priority FROM conversations WHERE state = 'waiting' \
+         ORDER BY priority DESC, created_at, id",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(QueueEntry {
+                conversation: parse(row, "id")?,
+                locale: enum_col(row, "locale", Locale::parse)?,
+                waiting_since: ts(row, "created_at")?,
+                priority: i32::try_from(get::<i64>(row, "priority")?).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Claims `conversation` inside `tx` if it is still waiting: the conditional UPDATE is the lock,
+/// so of two racing officers exactly one changes the row.
+async fn claim(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation: ConversationId,
+    staff: StaffId,
+    report: ReportId,
+    at: Timestamp,
+) -> StoreResult<Option<Event>> {
+    let claimed = sqlx::query(
+        "UPDATE conversations SET state = 'active', operator_id = $1, taken_at = $2 WHERE id = $3 AND state = 'waiting'",
+    )
+    .bind(staff.to_string())
+    .bind(to_millis(at))
+    .bind(conversation.to_string())
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    if claimed != 1 {
+        return Ok(None);
+    }
+    let empty = serde_json::to_string(&ReportFields::default()).map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO reports (id, conversation_id, state, version, fields, created_at, updated_at) \
+         VALUES ($1, $2, 'in_chat', 0, $3, $4, $5)",
+    )
+    .bind(report.to_string())
+    .bind(conversation.to_string())
+    .bind(empty)
+    .bind(to_millis(at))
+    .bind(to_millis(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    let event = push_event(
+        tx,
+        conversation,
+        EventKind::OfficerJoined,
+        Author::System,
+        None,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    write_audit(
+        tx,
+        &audit(
+            staff,
+            "take_conversation",
+            format!("conversation:{conversation}"),
+            at,
+        ),
+    )
+    .await?;
+    Ok(Some(event))
+}
+
+pub(crate) async fn take(
+    s: &PgStore,
+    conversation: ConversationId,
+    staff: StaffId,
+    report: ReportId,
+    at: Timestamp,
+) -> StoreResult<TakeOutcome> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    match claim(&mut tx, conversation, staff, report, at).await? {
+        Some(event) => {
+            tx.commit().await.map_err(map_err)?;
+            Ok(TakeOutcome::Taken(event))
+        }
+        None => {
+            let state: Option<String> =
+                sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1")
+                    .bind(conversation.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            Ok(match state.as_deref() {
+                Some("active") => TakeOutcome::AlreadyTaken,
+                _ => TakeOutcome::NotFound,
+            })
+        }
+    }
+}
+
+pub(crate) async fn take_next(
+    s: &PgStore,
+    staff: StaffId,
+    report: ReportId,
+    at: Timestamp,
+) -> StoreResult<Option<(ConversationId, Event)>> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let head: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE state = 'waiting' ORDER BY priority DESC, created_at, id LIMIT 1 \
+         FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let Some(head) = head else { return Ok(None) };
+    let id: ConversationId = head.parse().map_err(internal)?;
+    let event = claim(&mut tx, id, staff, report, at).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(event.map(|e| (id, e)))
+}
+
+pub(crate) async fn held_by(
+    s: &PgStore,
+    staff: Option<StaffId>,
+) -> StoreResult<Vec<Conversation>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash \
+         FROM conversations c JOIN reports r ON r.conversation_id = c.id \
+         WHERE c.operator_id IS NOT NULL AND ($1::text IS NULL OR c.operator_id = $1) AND r.state = 'in_chat' \
+         ORDER BY c.taken_at",
+    )
+    .bind(staff.map(|s| s.to_string()))
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter().map(decode::conversation).collect()
+}
+
+pub(crate) async fn add_note(
+    s: &PgStore,
+    case: &AssignedCase,
+    body: NoteBody,
+    at: Timestamp,
+) -> StoreResult<Note> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    // Notes belong to the handling of the chat; once the report has left it, they stop.
+    if !report_in_tx(&mut tx, case.conversation())
+        .await?
+        .state
+        .is_editable()
+    {
+        return Err(StoreError::NotEditable);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(case.conversation().to_string())
+    .bind(case.staff().to_string())
+    .bind(body.as_str())
+    .bind(to_millis(at))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    write_audit(
+        &mut tx,
+        &audit(
+            case.staff(),
+            "add_note",
+            format!("conversation:{}", case.conversation()),
+            at,
+        ),
+    )
+    .await?;
+    let author: String = sqlx::query_scalar("SELECT username FROM staff WHERE id = $1")
+        .bind(case.staff().to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(Note {
+        id,
+        author,
+        body: body.into_inner(),
+        at,
+    })
+}
+
+pub(crate) async fn notes(s: &PgStore, case: &CaseReader) -> StoreResult<Vec<Note>> {
+    let rows = sqlx::query(
+        "SELECT n.id, s.username, n.body, n.at FROM notes n JOIN staff s ON s.id = n.staff_id \
+         WHERE n.conversation_id = $1 ORDER BY n.id",
+    )
+    .bind(case.conversation().to_string())
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(Note {
+                id: get(row, "id")?,
+                author: get(row, "username")?,
+                body: get(row, "body")?,
+                at: ts(row, "at")?,
+            })
+        })
+        .collect()
+}
+
+const REPORT_COLS: &str =
+    "id, conversation_id, state, version, fields, departement, outcome, outcome_reason, \
+                           created_at, updated_at, qualified_at";
+
+fn report(row: &PgRow) -> StoreResult<Report> {
+    let fields: String = get(row, "fields")?;
+    Ok(Report {
+        id: parse(row, "id")?,
+        conversation: parse(row, "conversation_id")?,
+        state: enum_col(row, "state", ReportState::parse)?,
+        version: u32::try_from(get::<i64>(row, "version")?).unwrap_or(0),
+        fields: serde_json::from_str(&fields).map_err(internal)?,
+        departement: get::<Option<String>>(row, "departement")?
+            .map(|d| DepartementCode::parse(&d))
+            .transpose()
+            .map_err(internal)?,
+        outcome: get::<Option<String>>(row, "outcome")?.and_then(|o| CloseOutcome::parse(&o)),
+        outcome_reason: get(row, "outcome_reason")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+        qualified_at: opt_ts(row, "qualified_at")?,
+    })
+}
+
+pub(crate) async fn report_where(
+    s: &PgStore,
+    column: &'static str,
+    value: String,
+) -> StoreResult<Option<Report>> {
+    let row = sqlx::query(&format!(
+        "SELECT {REPORT_COLS} FROM reports WHERE {column} = $1"
+    ))
+    .bind(value)
+    .fetch_optional(&s.pool)
+    .await
+    .map_err(map_err)?;
+    row.as_ref().map(report).transpose()
+}
+
+async fn report_in_tx(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation: ConversationId,
+) -> StoreResult<Report> {
+    let row = sqlx::query(&format!(
+        "SELECT {REPORT_COLS} FROM reports WHERE conversation_id = $1"
+    ))
+    .bind(conversation.to_string())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .ok_or(StoreError::NotFound)?;
+    report(&row)
+}
+
+async fn commune_departement(
+    tx: &mut Transaction<'_, Postgres>,
+    insee: &str,
+) -> StoreResult<Option<String>> {
+    sqlx::query_scalar("SELECT departement FROM communes WHERE insee = $1")
+        .bind(insee)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)
+}
+
+fn unknown_commune() -> StoreError {
+    let mut e = FieldErrors::default();
+    e.add("commune", "commune-unknown");
+    StoreError::Invalid(e)
+}
+
+pub(crate) async fn save_report(
+    s: &PgStore,
+    case: &AssignedCase,
+    expected: u32,
+    fields: ReportFields,
+    at: Timestamp,
+) -> StoreResult<Report> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    if !current.state.is_editable() {
+        return Err(StoreError::NotEditable);
+    }
+    if current.version != expected {
+        return Err(StoreError::VersionConflict {
+            expected,
+            current: current.version,
+        });
+    }
+    let departement = match &fields.commune {
+        Some(c) => Some(
+            commune_departement(&mut tx, c.as_str())
+                .await?
+                .ok_or_else(unknown_commune)?,
+        ),
+        None => None,
+    };
+    let json = serde_json::to_string(&fields).map_err(internal)?;
+    let version = current.version + 1;
+    sqlx::query(
+        "UPDATE reports SET fields = $1, activity = $2, commune = $3, departement = $4, weapons = $5, version = $6, \
+         updated_at = $7 WHERE id = $8",
+    )
+    .bind(&json)
+    .bind(fields.activity.map(|a| a.as_str()))
+    .bind(fields.commune.as_ref().map(|c| c.as_str().to_owned()))
+    .bind(&departement)
+    .bind(fields.weapons)
+    .bind(i64::from(version))
+    .bind(to_millis(at))
+    .bind(current.id.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    sqlx::query("INSERT INTO report_versions (report_id, version, fields, staff_id, saved_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(current.id.to_string())
+        .bind(i64::from(version))
+        .bind(&json)
+        .bind(case.staff().to_string())
+        .bind(to_millis(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    write_audit(
+        &mut tx,
+        &audit(
+            case.staff(),
+            "save_report",
+            format!("report:{}", current.id),
+            at,
+        ),
+    )
+    .await?;
+    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(saved)
+}
+
+/// Ends the live chat if it is still open: a `closed` event the witness sees.
+async fn end_chat(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation: ConversationId,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let ended = sqlx::query("UPDATE conversations SET state = 'closed', closed_at = $1 WHERE id = $2 AND state != 'closed'")
+        .bind(to_millis(at))
+        .bind(conversation.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+    if ended == 1 {
+        push_event(
+            tx,
+            conversation,
+            EventKind::Closed,
+            Author::System,
+            None,
+            None,
+            None,
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The common end of qualifying and closing: the chat ends, the audit row is written, and the
+/// report is read back, all in the caller's transaction, which is then committed.
+async fn leave_chat(
+    mut tx: Transaction<'_, Postgres>,
+    case: &AssignedCase,
+    action: &'static str,
+    report: ReportId,
+    at: Timestamp,
+) -> StoreResult<Report> {
+    end_chat(&mut tx, case.conversation(), at).await?;
+    write_audit(
+        &mut tx,
+        &audit(case.staff(), action, format!("report:{report}"), at),
+    )
+    .await?;
+    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(saved)
+}
+
+pub(crate) async fn qualify(
+    s: &PgStore,
+    case: &AssignedCase,
+    at: Timestamp,
+) -> StoreResult<Report> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let next = current.state.transition(ReportState::Qualified)?;
+    let missing = current.fields.missing_for_qualification();
+    if !missing.is_empty() {
+        return Err(StoreError::Invalid(missing));
+    }
+    let insee = current
+        .fields
+        .commune
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let departement = commune_departement(&mut tx, &insee)
+        .await?
+        .ok_or_else(unknown_commune)?;
+    sqlx::query("UPDATE reports SET state = $1, departement = $2, qualified_at = $3, updated_at = $4 WHERE id = $5")
+        .bind(next.as_str())
+        .bind(&departement)
+        .bind(to_millis(at))
+        .bind(to_millis(at))
+        .bind(current.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    leave_chat(tx, case, "qualify_report", current.id, at).await
+}
+
+pub(crate) async fn close_case(
+    s: &PgStore,
+    case: &AssignedCase,
+    outcome: CloseOutcome,
+    reason: ReasonText,
+    at: Timestamp,
+) -> StoreResult<Report> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let target = match outcome {
+        CloseOutcome::RedirectedEmergency => ReportState::RedirectedEmergency,
+        CloseOutcome::OutOfScope => ReportState::OutOfScope,
+        CloseOutcome::Rejected => ReportState::Rejected,
+    };
+    let next = current.state.transition(target)?;
+    sqlx::query("UPDATE reports SET state = $1, outcome = $2, outcome_reason = $3, updated_at = $4 WHERE id = $5")
+        .bind(next.as_str())
+        .bind(outcome.as_str())
+        .bind(reason.as_str())
+        .bind(to_millis(at))
+        .bind(current.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    leave_chat(tx, case, outcome.as_str(), current.id, at).await
+}
+
+pub(crate) async fn report_versions(
+    s: &PgStore,
+    id: ReportId,
+) -> StoreResult<Vec<ReportVersion>> {
+    let rows = sqlx::query(
+        "SELECT v.version, v.saved_at, s.username, v.fields FROM report_versions v JOIN staff s ON s.id = v.staff_id \
+         WHERE v.report_id = $1 ORDER BY v.version",
+    )
+    .bind(id.to_string())
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            let fields: String = get(row, "fields")?;
+            Ok(ReportVersion {
+                version: u32::try_from(get::<i64>(row, "version")?).unwrap_or(0),
+                saved_at: ts(row, "saved_at")?,
+                saved_by: get(row, "username")?,
+                fields: serde_json::from_str(&fields).map_err(internal)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn inbox(
+    s: &PgStore,
+    departements: &[DepartementCode],
+) -> StoreResult<Vec<ReportSummary>> {
+    if departements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (1..=departements.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT r.id, r.state, r.activity, r.commune, c.name AS commune_name, r.departement, r.weapons, r.qualified_at \
+         FROM reports r LEFT JOIN communes c ON c.insee = r.commune \
+         WHERE r.qualified_at IS NOT NULL AND r.departement IN ({marks}) \
+         ORDER BY r.weapons DESC, r.qualified_at DESC"
+    );
+    let mut query = sqlx::query(&sql);
+    for d in departements {
+        query = query.bind(d.as_str());
+    }
+    let rows = query.fetch_all(&s.pool).await.map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(ReportSummary {
+                id: parse(row, "id")?,
+                state: enum_col(row, "state", ReportState::parse)?,
+                activity: get::<Option<String>>(row, "activity")?
+                    .and_then(|a| vigie_domain::report::Activity::parse(&a)),
+                commune: get::<Option<String>>(row, "commune")?
+                    .map(|c| vigie_domain::InseeCode::parse(&c))
+                    .transpose()
+                    .map_err(internal)?,
+                commune_name: get(row, "commune_name")?,
+                departement: get::<Option<String>>(row, "departement")?
+                    .map(|d| DepartementCode::parse(&d))
+                    .transpose()
+                    .map_err(internal)?,
+                weapons: get(row, "weapons")?,
+                qualified_at: opt_ts(row, "qualified_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn audit_log(s: &PgStore, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.at, s.username, a.action, a.target, a.purpose FROM audit_log a \
+         LEFT JOIN staff s ON s.id = a.staff_id ORDER BY a.id DESC LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(AuditEntry {
+                id: get(row, "id")?,
+                at: ts(row, "at")?,
+                actor: get(row, "username")?,
+                action: get(row, "action")?,
+                target: get(row, "target")?,
+                purpose: get(row, "purpose")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,292 @@
+//! The PostgreSQL store: how Vigie runs on several nodes sharing one database.
+//!
+//! The same operations as the SQLite store, in PostgreSQL's dialect. Concurrency comes from row
+//! locks: appending to a thread locks the conversation row (so sequence numbers and retried
+//! client ids are serialised per conversation), and a claim is a conditional UPDATE (so of
+//! several nodes racing to take one conversation exactly one changes the row). Connections time
+//! out quickly, so an outage answers "temporarily unavailable" instead of hanging.
+
+mod cases;
+mod decode;
+mod geo;
+mod staff;
+mod witness;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+use vigie_domain::{
+    CloseOutcome, ConversationId, DepartementCode, InseeCode, NoteBody, ReasonText, ReportFields,
+    ReportId, StaffId, Timestamp, Username,
+};
+use vigie_store::*;
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and runs the migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(internal)?.application_name("vigie");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+/// The one place sqlx errors become store errors.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        // Connection exceptions (08…) and the server shutting down (57P…).
+        sqlx::Error::Database(db)
+            if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict("unique"),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::Conflict("reference")
+        }
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn create_conversation(&self, new: NewConversation) -> StoreResult<()> {
+        witness::create_conversation(self, new).await
+    }
+    async fn conversation_by_token(&self, token_hash: &str) -> StoreResult<Option<Conversation>> {
+        witness::conversation_by_token(self, token_hash).await
+    }
+    async fn resume(
+        &self,
+        receipt_hash: &str,
+        new_token_hash: &str,
+    ) -> StoreResult<Option<ConversationId>> {
+        witness::resume(self, receipt_hash, new_token_hash).await
+    }
+    async fn append_message(&self, msg: NewMessage) -> StoreResult<Appended> {
+        witness::append_message(self, msg).await
+    }
+    async fn events_after(
+        &self,
+        conversation: ConversationId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Event>> {
+        witness::events_after(self, conversation, after, limit).await
+    }
+    async fn close_by_witness(
+        &self,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> StoreResult<Event> {
+        witness::close_by_witness(self, conversation, at).await
+    }
+
+    async fn create_staff(&self, account: NewStaff) -> StoreResult<StaffId> {
+        staff::create_staff(self, account).await
+    }
+    async fn staff_by_username(&self, username: &Username) -> StoreResult<Option<StaffAccount>> {
+        staff::staff_by_username(self, username).await
+    }
+    async fn list_staff(&self) -> StoreResult<Vec<StaffAccount>> {
+        staff::list_staff(self).await
+    }
+    async fn begin_login_attempt(
+        &self,
+        id: StaffId,
+        at: Timestamp,
+        max_failures: u32,
+        lockout: time::Duration,
+    ) -> StoreResult<bool> {
+        staff::begin_login_attempt(self, id, at, max_failures, lockout).await
+    }
+    async fn record_login_success(&self, id: StaffId) -> StoreResult<()> {
+        staff::record_login_success(self, id).await
+    }
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        staff::create_session(self, session).await
+    }
+    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+        staff::session(self, token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        staff::delete_session(self, token_hash).await
+    }
+
+    async fn queue(&self) -> StoreResult<Vec<QueueEntry>> {
+        cases::queue(self).await
+    }
+    async fn take(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<TakeOutcome> {
+        cases::take(self, conversation, staff, report, at).await
+    }
+    async fn take_next(
+        &self,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<Option<(ConversationId, Event)>> {
+        cases::take_next(self, staff, report, at).await
+    }
+    async fn conversation(&self, id: ConversationId) -> StoreResult<Option<Conversation>> {
+        witness::conversation(self, id).await
+    }
+    async fn held_by(&self, staff: StaffId) -> StoreResult<Vec<Conversation>> {
+        cases::held_by(self, Some(staff)).await
+    }
+    async fn active_conversations(&self) -> StoreResult<Vec<Conversation>> {
+        cases::held_by(self, None).await
+    }
+    async fn add_note(
+        &self,
+        case: &AssignedCase,
+        body: NoteBody,
+        at: Timestamp,
+    ) -> StoreResult<Note> {
+        cases::add_note(self, case, body, at).await
+    }
+    async fn notes(&self, case: &CaseReader) -> StoreResult<Vec<Note>> {
+        cases::notes(self, case).await
+    }
+    async fn save_report(
+        &self,
+        case: &AssignedCase,
+        expected_version: u32,
+        fields: ReportFields,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        cases::save_report(self, case, expected_version, fields, at).await
+    }
+    async fn qualify(&self, case: &AssignedCase, at: Timestamp) -> StoreResult<Report> {
+        cases::qualify(self, case, at).await
+    }
+    async fn close_case(
+        &self,
+        case: &AssignedCase,
+        outcome: CloseOutcome,
+        reason: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        cases::close_case(self, case, outcome, reason, at).await
+    }
+    async fn report_for_conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<Report>> {
+        cases::report_where(self, "conversation_id", conversation.to_string()).await
+    }
+    async fn report(&self, id: ReportId) -> StoreResult<Option<Report>> {
+        cases::report_where(self, "id", id.to_string()).await
+    }
+    async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
+        cases::report_versions(self, id).await
+    }
+    async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>> {
+        cases::inbox(self, departements).await
+    }
+
+    async fn commune(&self, insee: &InseeCode) -> StoreResult<Option<Commune>> {
+        geo::commune(self, insee).await
+    }
+    async fn search_communes(&self, query: &str, limit: u32) -> StoreResult<Vec<Commune>> {
+        geo::search(self, query, limit).await
+    }
+    async fn import_geo(
+        &self,
+        departements: Vec<Departement>,
+        communes: Vec<Commune>,
+    ) -> StoreResult<u64> {
+        geo::import(self, departements, communes).await
+    }
+    async fn commune_count(&self) -> StoreResult<u64> {
+        geo::count(self).await
+    }
+    async fn departement(&self, code: &DepartementCode) -> StoreResult<Option<Departement>> {
+        geo::departement(self, code).await
+    }
+
+    async fn audit(&self, entry: NewAudit) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        cases::write_audit(&mut conn, &entry).await
+    }
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        cases::audit_log(self, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+    use std::sync::Arc;
+
+    /// Runs the shared conformance suite in a database of its own, created from
+    /// `VIGIE_TEST_POSTGRES_URL` and dropped afterwards.
+    #[tokio::test]
+    async fn conformance_suite_passes_on_postgres() {
+        let Ok(admin_url) = std::env::var("VIGIE_TEST_POSTGRES_URL") else {
+            eprintln!("VIGIE_TEST_POSTGRES_URL is not set: the PostgreSQL conformance suite did not run");
+            return;
+        };
+        let name = format!("vigie_test_{}", rand::thread_rng().gen::<u32>());
+        let admin = PgPool::connect(&admin_url).await.expect("VIGIE_TEST_POSTGRES_URL must be reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+        let url = with_database(&admin_url, &name);
+        let store = PgStore::open(&url).await.unwrap();
+        vigie_store::conformance::run_all(Arc::new(store.clone())).await;
+        store.close().await;
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&admin).await.unwrap();
+    }
+
+    fn with_database(url: &str, name: &str) -> String {
+        let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+        let base = match base.rfind('/') {
+            Some(i) if i > "postgres://".len() => &base[..i],
+            _ => base,
+        };
+        match query {
+            Some(q) => format!("{base}/{name}?{q}"),
+            None => format!("{base}/{name}"),
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The witness's side of the store: conversations, tokens, the thread.
+
+use crate::decode::{self, get};
+use crate::{map_err, PgStore};
+use sqlx::{Postgres, Transaction};
+use vigie_domain::clock::to_millis;
+use vigie_domain::{Author, ConversationId, EventKind, Timestamp};
+use vigie_store::{
+    Appended, Conversation, Event, NewConversation, NewMessage, StoreError, StoreResult, Writer,
+};
+
+const CONVERSATION_COLS: &str =
+    "id, state, locale, created_at, operator_id, taken_at, closed_at, last_seq, token_hash";
+
+pub(crate) async fn create_conversation(s: &PgStore, new: NewConversation) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO conversations (id, state, locale, receipt_hash, token_hash, created_at) \
+         VALUES ($1, 'waiting', $2, $3, $4, $5)",
+    )
+    .bind(new.id.to_string())
+    .bind(new.locale.as_str())
+    .bind(&new.receipt_hash)
+    .bind(&new.token_hash)
+    .bind(to_millis(new.created_at))
+    .execute(&s.pool)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(crate) async fn conversation(
+    s: &PgStore,
+    id: ConversationId,
+) -> StoreResult<Option<Conversation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&s.pool)
+    .await
+    .map_err(map_err)?;
+    row.as_ref().map(decode::conversation).transpose()
+}
+
+pub(crate) async fn conversation_by_token(
+    s: &PgStore,
+    token_hash: &str,
+) -> StoreResult<Option<Conversation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations WHERE token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_optional(&s.pool)
+    .await
+    .map_err(map_err)?;
+    row.as_ref().map(decode::conversation).transpose()
+}
+
+pub(crate) async fn resume(
+    s: &PgStore,
+    receipt_hash: &str,
+    new_token: &str,
+) -> StoreResult<Option<ConversationId>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "UPDATE conversations SET token_hash = $1 WHERE receipt_hash = $2 RETURNING id",
+    )
+    .bind(new_token)
+    .bind(receipt_hash)
+    .fetch_optional(&s.pool)
+    .await
+    .map_err(map_err)?;
+    id.map(|id| id.parse().map_err(crate::internal)).transpose()
+}
+
+/// Appends one event with the next sequence number. The caller holds the write transaction.
+#[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
+pub(crate) async fn push_event(
+    tx: &mut Transaction<'_, Postgres>,
+    conversation: ConversationId,
+    kind: EventKind,
+    author: Author,
+    staff: Option<String>,
+    client_id: Option<&str>,
+    body: Option<&str>,
+    at: Timestamp,
+) -> StoreResult<Event> {
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+    )
+    .bind(conversation.to_string())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_err)?
+    .ok_or(StoreError::NotFound)?;
+    sqlx::query(
+        "INSERT INTO events (conversation_id, seq, kind, author, staff_id, client_id, body, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(conversation.to_string())
+    .bind(seq)
+    .bind(kind.as_str())
+    .bind(author.as_str())
+    .bind(staff)
+    .bind(client_id)
+    .bind(body)
+    .bind(to_millis(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(Event {
+        seq: decode::seq(seq),
+        kind,
+        author,
+        body: body.map(str::to_owned),
+        client_id: client_id.map(str::to_owned),
+        at,
+    })
+}
+
+pub(crate) async fn append_message(s: &PgStore, msg: NewMessage) -> StoreResult<Appended> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let conv = msg.conversation.to_string();
+    let author = msg.writer.author();
+    // Lock the conversation row first: concurrent sends to one conversation (from any node)
+    // then take turns, so a retried client id is always seen by the second one.
+    let row = sqlx::query("SELECT state, operator_id FROM conversations WHERE id = $1 FOR UPDATE")
+        .bind(&conv)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+    // A retried send: answer the first sequence number, write nothing.
+    let earlier: Option<i64> = sqlx::query_scalar(
+        "SELECT seq FROM events WHERE conversation_id = $1 AND author = $2 AND client_id = $3",
+    )
+    .bind(&conv)
+    .bind(author.as_str())
+    .bind(msg.client_id.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    if let Some(seq) = earlier {
+        return Ok(Appended {
+            seq: decode::seq(seq),
+            duplicate: true,
+        });
+    }
+    let state: String = get(&row, "state")?;
+    let operator: Option<String> = get(&row, "operator_id")?;
+    if state == "closed" {
+        return Err(StoreError::Closed);
+    }
+    let staff = match msg.writer {
+        Writer::Witness => None,
+        Writer::Officer(id) => {
+            // The capability checked who holds the case; here only that someone does.
+            if state != "active" || operator.is_none() {
+                return Err(StoreError::Forbidden);
+            }
+            Some(id.to_string())
+        }
+    };
+    let event = push_event(
+        &mut tx,
+        msg.conversation,
+        EventKind::Message,
+        author,
+        staff,
+        Some(msg.client_id.as_str()),
+        Some(msg.body.as_str()),
+        msg.at,
+    )
+    .await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(Appended {
+        seq: event.seq,
+        duplicate: false,
+    })
+}
+
+pub(crate) async fn events_after(
+    s: &PgStore,
+    conversation: ConversationId,
+    after: u64,
+    limit: u32,
+) -> StoreResult<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT seq, kind, author, client_id, body, at FROM events \
+         WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(conversation.to_string())
+    .bind(i64::try_from(after).unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter().map(decode::event).collect()
+}
+
+pub(crate) async fn close_by_witness(
+    s: &PgStore,
+    conversation: ConversationId,
+    at: Timestamp,
+) -> StoreResult<Event> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let state: String = sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1 FOR UPDATE")
+        .bind(conversation.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)?;
+    if state == "closed" {
+        // Already ended by an officer: the witness's leaving only revokes the token.
+        sqlx::query("UPDATE conversations SET token_hash = NULL WHERE id = $1")
+            .bind(conversation.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        return Err(StoreError::Closed);
+    }
+    sqlx::query(
+        "UPDATE conversations SET state = 'closed', closed_at = $1, token_hash = NULL WHERE id = $2",
+    )
+    .bind(to_millis(at))
+    .bind(conversation.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let event = push_event(
+        &mut tx,
+        conversation,
+        EventKind::Closed,
+        Author::Witness,
+        None,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    let audit = vigie_store::NewAudit {
+        actor: None,
+        action: "witness_closed",
+        target: format!("conversation:{conversation}"),
+        purpose: "witness",
+        at,
+    };
+    crate::cases::write_audit(&mut tx, &audit).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(event)
+}
