@@ -170,10 +170,7 @@ pub(crate) async fn take_next(
     Ok(event.map(|e| (id, e)))
 }
 
-pub(crate) async fn held_by(
-    s: &PgStore,
-    staff: Option<StaffId>,
-) -> StoreResult<Vec<Conversation>> {
+pub(crate) async fn held_by(s: &PgStore, staff: Option<StaffId>) -> StoreResult<Vec<Conversation>> {
     let rows = sqlx::query(
         "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash \
          FROM conversations c JOIN reports r ON r.conversation_id = c.id \
@@ -504,10 +501,7 @@ pub(crate) async fn close_case(
     leave_chat(tx, case, outcome.as_str(), current.id, at).await
 }
 
-pub(crate) async fn report_versions(
-    s: &PgStore,
-    id: ReportId,
-) -> StoreResult<Vec<ReportVersion>> {
+pub(crate) async fn report_versions(s: &PgStore, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
     let rows = sqlx::query(
         "SELECT v.version, v.saved_at, s.username, v.fields FROM report_versions v JOIN staff s ON s.id = v.staff_id \
          WHERE v.report_id = $1 ORDER BY v.version",
@@ -536,7 +530,10 @@ pub(crate) async fn inbox(
     if departements.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = (1..=departements.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let marks = (1..=departements.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT r.id, r.state, r.activity, r.commune, c.name AS commune_name, r.departement, r.weapons, r.qualified_at \
          FROM reports r LEFT JOIN communes c ON c.insee = r.commune \

@@ -32,11 +32,7 @@ where
     get::<String>(row, col)?.parse().map_err(internal)
 }
 
-pub(crate) fn enum_col<T>(
-    row: &PgRow,
-    col: &str,
-    parse: fn(&str) -> Option<T>,
-) -> StoreResult<T> {
+pub(crate) fn enum_col<T>(row: &PgRow, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     let raw: String = get(row, col)?;
     parse(&raw).ok_or_else(|| internal(format!("unexpected {col} value {raw:?}")))
 }

@@ -13,7 +13,7 @@ mod staff;
 mod witness;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,6 +23,9 @@ use vigie_domain::{
 };
 use vigie_store::*;
 
+/// The NOTIFY channel nodes use to wake each other.
+const HINT_CHANNEL: &str = "vigie_hints";
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -31,14 +34,19 @@ pub struct PgStore {
 impl PgStore {
     /// Connects and runs the migrations.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url).map_err(internal)?.application_name("vigie");
+        let options = PgConnectOptions::from_str(url)
+            .map_err(internal)?
+            .application_name("vigie");
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(map_err)?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
         Ok(Self { pool })
     }
 
@@ -63,7 +71,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
         // Connection exceptions (08…) and the server shutting down (57P…).
         sqlx::Error::Database(db)
-            if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            if db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
         {
             StoreError::Unavailable(e.to_string())
         }
@@ -83,6 +93,61 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn publish_hints(&self, node: u64, hints: &[Hint]) -> StoreResult<()> {
+        if hints.is_empty() {
+            return Ok(());
+        }
+        let payloads: Vec<String> = hints.iter().map(|h| format!("{node}|{h}")).collect();
+        sqlx::query("SELECT pg_notify($1, p) FROM UNNEST($2::text[]) AS p")
+            .bind(HINT_CHANNEL)
+            .bind(payloads)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn listen_hints(
+        &self,
+        node: u64,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<Hint>>> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(map_err)?;
+        listener.listen(HINT_CHANNEL).await.map_err(map_err)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            while !tx.is_closed() {
+                let hint = match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        let Some((from, hint)) = notification.payload().split_once('|') else {
+                            continue;
+                        };
+                        if from == node.to_string() {
+                            continue; // our own, already applied locally
+                        }
+                        match hint.parse::<Hint>() {
+                            Ok(hint) => hint,
+                            Err(()) => continue,
+                        }
+                    }
+                    // The connection dropped: it reconnects on the next call, and whatever was
+                    // said meanwhile is lost, so everyone re-reads.
+                    Ok(None) => Hint::Resync,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "hint listener: reconnecting");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                if tx.send(hint).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Some(rx))
     }
 
     async fn create_conversation(&self, new: NewConversation) -> StoreResult<()> {
@@ -265,21 +330,33 @@ mod tests {
     #[tokio::test]
     async fn conformance_suite_passes_on_postgres() {
         let Ok(admin_url) = std::env::var("VIGIE_TEST_POSTGRES_URL") else {
-            eprintln!("VIGIE_TEST_POSTGRES_URL is not set: the PostgreSQL conformance suite did not run");
+            eprintln!(
+                "VIGIE_TEST_POSTGRES_URL is not set: the PostgreSQL conformance suite did not run"
+            );
             return;
         };
         let name = format!("vigie_test_{}", rand::thread_rng().gen::<u32>());
-        let admin = PgPool::connect(&admin_url).await.expect("VIGIE_TEST_POSTGRES_URL must be reachable");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+        let admin = PgPool::connect(&admin_url)
+            .await
+            .expect("VIGIE_TEST_POSTGRES_URL must be reachable");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
         let url = with_database(&admin_url, &name);
         let store = PgStore::open(&url).await.unwrap();
         vigie_store::conformance::run_all(Arc::new(store.clone())).await;
         store.close().await;
-        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await
+            .unwrap();
     }
 
     fn with_database(url: &str, name: &str) -> String {
-        let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+        let (base, query) = url
+            .split_once('?')
+            .map_or((url, None), |(b, q)| (b, Some(q)));
         let base = match base.rfind('/') {
             Some(i) if i > "postgres://".len() => &base[..i],
             _ => base,

@@ -203,12 +203,13 @@ pub(crate) async fn close_by_witness(
     at: Timestamp,
 ) -> StoreResult<Event> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let state: String = sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1 FOR UPDATE")
-        .bind(conversation.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?;
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1 FOR UPDATE")
+            .bind(conversation.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?;
     if state == "closed" {
         // Already ended by an officer: the witness's leaving only revokes the token.
         sqlx::query("UPDATE conversations SET token_hash = NULL WHERE id = $1")

@@ -7,10 +7,12 @@
 mod capability;
 pub mod conformance;
 mod error;
+mod hint;
 mod model;
 
 pub use capability::{AssignedCase, CaseReader, RoutedReport, StaffPrincipal};
 pub use error::StoreError;
+pub use hint::Hint;
 pub use model::*;
 
 use async_trait::async_trait;
@@ -25,6 +27,20 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// Whether the database answers (for readiness checks).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Tells the other nodes sharing this database that something changed. Called after commit,
+    /// never inside a write transaction. A single-node store has no one to tell.
+    async fn publish_hints(&self, _node: u64, _hints: &[Hint]) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Hints published by other nodes, if this store is shared (`None` for a single node).
+    async fn listen_hints(
+        &self,
+        _node: u64,
+    ) -> StoreResult<Option<tokio::sync::mpsc::Receiver<Hint>>> {
+        Ok(None)
+    }
 
     // --- witness side -------------------------------------------------------------------------
 

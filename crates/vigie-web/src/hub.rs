@@ -5,9 +5,10 @@
 //! sequence number, so a coalesced or lost hint costs latency, never data.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use tokio::sync::watch;
+use std::sync::{Mutex, OnceLock};
+use tokio::sync::{mpsc, watch};
 use vigie_domain::ConversationId;
+use vigie_store::Hint;
 
 /// What changed in a conversation: the last committed sequence number, a counter of changes
 /// that are not thread events (token revoked, notes, report saved).
@@ -21,6 +22,8 @@ pub struct Signal {
 pub struct Hub {
     conversations: Mutex<HashMap<ConversationId, watch::Sender<Signal>>>,
     staff: watch::Sender<u64>,
+    /// Where hints for the other nodes go, when the store is shared.
+    outbox: OnceLock<mpsc::UnboundedSender<Hint>>,
 }
 
 impl Default for Hub {
@@ -28,6 +31,7 @@ impl Default for Hub {
         Self {
             conversations: Mutex::new(HashMap::new()),
             staff: watch::channel(0).0,
+            outbox: OnceLock::new(),
         }
     }
 }
@@ -57,22 +61,61 @@ impl Hub {
 
     /// A thread event was committed.
     pub fn event(&self, id: ConversationId, seq: u64) {
-        self.bump(id, |s| s.seq = s.seq.max(seq));
+        self.publish(Hint::Event {
+            conversation: id,
+            seq,
+        });
     }
 
     /// The witness's token changed or the conversation was closed.
     pub fn epoch(&self, id: ConversationId) {
-        self.bump(id, |s| s.epoch += 1);
+        self.publish(Hint::Epoch(id));
     }
 
     /// A note was added or the report saved (staff only).
     pub fn staff_change(&self, id: ConversationId) {
-        self.bump(id, |s| s.notes += 1);
+        self.publish(Hint::Staff(id));
     }
 
     /// The queue or the set of held conversations changed.
     pub fn queue_changed(&self) {
-        self.staff.send_modify(|n| *n += 1);
+        self.publish(Hint::Queue);
+    }
+
+    /// Sends hints to the other nodes from now on.
+    pub fn connect_outbox(&self, outbox: mpsc::UnboundedSender<Hint>) {
+        let _ = self.outbox.set(outbox);
+    }
+
+    fn publish(&self, hint: Hint) {
+        self.apply(hint);
+        if let Some(outbox) = self.outbox.get() {
+            let _ = outbox.send(hint);
+        }
+    }
+
+    /// Applies a hint here only (one from another node, or our own).
+    pub fn apply(&self, hint: Hint) {
+        match hint {
+            Hint::Event { conversation, seq } => {
+                self.bump(conversation, |s| s.seq = s.seq.max(seq))
+            }
+            Hint::Epoch(id) => self.bump(id, |s| s.epoch += 1),
+            Hint::Staff(id) => self.bump(id, |s| s.notes += 1),
+            Hint::Queue => self.staff.send_modify(|n| *n += 1),
+            Hint::Resync => {
+                // A token may have changed too: bumping the epoch makes sockets re-check it.
+                if let Ok(map) = self.conversations.lock() {
+                    for tx in map.values() {
+                        tx.send_modify(|s| {
+                            s.epoch += 1;
+                            s.notes += 1;
+                        });
+                    }
+                }
+                self.staff.send_modify(|n| *n += 1);
+            }
+        }
     }
 
     pub fn subscribe_queue(&self) -> watch::Receiver<u64> {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod hub;
 pub mod i18n;
 mod openapi;
+mod ops;
 mod pages;
 pub mod security;
 mod staff;
@@ -106,6 +107,52 @@ impl AppState {
     }
 }
 
+/// Connects this node's hub to the other nodes sharing the database, when there are any: hints
+/// published here go out through the store after commit, hints from elsewhere are applied here.
+/// Returns whether the store is shared.
+pub async fn start_hint_bridge(state: &AppState) -> Result<bool, vigie_store::StoreError> {
+    let node: u64 = state.with_rng(rand::Rng::gen);
+    let Some(mut incoming) = state.store.listen_hints(node).await? else {
+        return Ok(false);
+    };
+    let (outbox, mut outgoing) = tokio::sync::mpsc::unbounded_channel();
+    state.hub.connect_outbox(outbox);
+    let publisher = state.clone();
+    state.tasks.spawn(async move {
+        loop {
+            let first = tokio::select! {
+                hint = outgoing.recv() => hint,
+                () = publisher.shutdown.cancelled() => None,
+            };
+            let Some(first) = first else { break };
+            let mut batch = vec![first];
+            while batch.len() < 256 {
+                match outgoing.try_recv() {
+                    Ok(hint) => batch.push(hint),
+                    Err(_) => break,
+                }
+            }
+            if let Err(e) = publisher.store.publish_hints(node, &batch).await {
+                // Other nodes catch up on the next hint; nothing is lost but latency.
+                tracing::warn!(error = %e, "could not publish hints");
+            }
+        }
+    });
+    let listener = state.clone();
+    state.tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                hint = incoming.recv() => match hint {
+                    Some(hint) => listener.hub.apply(hint),
+                    None => break,
+                },
+                () = listener.shutdown.cancelled() => break,
+            }
+        }
+    });
+    Ok(true)
+}
+
 /// The largest request body accepted anywhere (messages are at most 4,000 characters).
 const MAX_BODY: usize = 64 * 1024;
 
@@ -115,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .merge(witness::router())
         .merge(staff::router())
         .merge(openapi::router())
+        .merge(ops::router())
         .merge(static_files::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -13,7 +13,7 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the SQLite database and the secret key live.
     pub data_dir: PathBuf,
-    /// `sqlite://path` (default: `<data_dir>/vigie.db`).
+    /// `sqlite://path` (default: `<data_dir>/vigie.db`) or `postgres://…` for several nodes.
     pub database_url: Option<String>,
     /// Log filter, e.g. `info` or `vigie=debug`.
     pub log: String,
@@ -97,11 +97,19 @@ impl Config {
             bail!("session_hours must be between 1 and 168");
         }
         if let Some(url) = &self.database_url {
-            if !url.starts_with("sqlite:") {
-                bail!("database_url: only sqlite:// is supported in this version");
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            if !known.iter().any(|p| url.starts_with(p)) {
+                bail!("database_url must start with sqlite:// or postgres://");
             }
         }
         Ok(())
+    }
+
+    /// The PostgreSQL URL, when the configuration names one.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.database_url
+            .as_deref()
+            .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
     }
 
     /// The SQLite file to open.

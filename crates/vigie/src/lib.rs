@@ -16,19 +16,58 @@ use std::sync::Arc;
 use std::time::Duration;
 use vigie_domain::SystemClock;
 use vigie_store::Store;
+use vigie_store_postgres::PgStore;
 use vigie_store_sqlite::SqliteStore;
 use vigie_web::crypto::SecretKey;
 use vigie_web::{AppState, Settings};
 
-/// Opens (creating if needed) the database named by the configuration.
-pub async fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+/// The database behind the service: the embedded SQLite file, or PostgreSQL for several nodes.
+#[derive(Clone)]
+pub enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Backend {
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(s) => Arc::new(s.clone()),
+            Backend::Postgres(s) => Arc::new(s.clone()),
+        }
+    }
+
+    pub fn as_dyn(&self) -> &dyn Store {
+        match self {
+            Backend::Sqlite(s) => s,
+            Backend::Postgres(s) => s,
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Backend::Sqlite(s) => s.close().await,
+            Backend::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// Opens the database named by the configuration (creating the SQLite file if needed) and runs
+/// the migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
+    if let Some(url) = config.postgres_url() {
+        let store = PgStore::open(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        return Ok(Backend::Postgres(store));
+    }
     let path = config.database_path();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    SqliteStore::open(&path)
+    let store = SqliteStore::open(&path)
         .await
-        .with_context(|| format!("opening {}", path.display()))
+        .with_context(|| format!("opening {}", path.display()))?;
+    Ok(Backend::Sqlite(store))
 }
 
 /// Loads the installation's secret key, creating it (mode 0600) on first start.
@@ -84,11 +123,11 @@ pub async fn ensure_gazetteer(store: &dyn Store) -> anyhow::Result<()> {
 /// told to close, and their tasks awaited (at most 10 seconds).
 pub async fn serve(
     config: &Config,
-    store: SqliteStore,
+    backend: Backend,
     demo: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    ensure_gazetteer(&store).await?;
+    ensure_gazetteer(backend.as_dyn()).await?;
     let secret = load_or_create_secret(&config.data_dir)?;
     let settings = Settings {
         cookie_secure: config.cookie_secure,
@@ -96,13 +135,16 @@ pub async fn serve(
         demo,
     };
     let state = AppState::new(
-        Arc::new(store.clone()),
+        backend.store(),
         Arc::new(SystemClock),
         StdRng::from_entropy(),
         secret,
         settings,
     )
     .map_err(|e| anyhow::anyhow!("translations: {e}"))?;
+    if vigie_web::start_hint_bridge(&state).await? {
+        tracing::info!("shared database: live hints cross nodes");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -126,7 +168,7 @@ pub async fn serve(
     {
         tracing::warn!("some live connections did not close in time");
     }
-    store.close().await;
+    backend.close().await;
     tracing::info!("stopped");
     Ok(())
 }

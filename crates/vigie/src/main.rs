@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use vigie::config::Config;
 use vigie::staff_cli::DEMO_ACCOUNTS;
 use vigie_domain::Role;
-use vigie_store::Store;
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +24,7 @@ struct Cli {
     /// Data directory (overrides the file and VIGIE_DATA_DIR).
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
-    /// Database URL, sqlite://FILE (overrides the file and VIGIE_DATABASE_URL).
+    /// Database URL: sqlite://FILE or postgres://… (overrides the file and VIGIE_DATABASE_URL).
     #[arg(long, global = true)]
     database_url: Option<String>,
     #[command(subcommand)]
@@ -119,8 +118,8 @@ async fn run() -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } | Command::Demo => {
             if demo {
-                vigie::ensure_gazetteer(&store).await?;
-                vigie::staff_cli::seed_demo(&store).await?;
+                vigie::ensure_gazetteer(store.as_dyn()).await?;
+                vigie::staff_cli::seed_demo(store.as_dyn()).await?;
                 println!(
                     "Demo mode. Staff console: http://{}/staff/login",
                     config.listen
@@ -149,7 +148,7 @@ async fn run() -> anyhow::Result<()> {
                 .read_line(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            vigie::staff_cli::add(&store, role, &username, password, &departements).await?;
+            vigie::staff_cli::add(store.as_dyn(), role, &username, password, &departements).await?;
             println!("account {username} created ({})", role.as_str());
             store.close().await;
             Ok(())
@@ -159,7 +158,7 @@ async fn run() -> anyhow::Result<()> {
         } => {
             let (deps, communes) = vigie::geo::read_dir(&dir)?;
             let with_centroid = communes.iter().filter(|c| c.lat.is_some()).count();
-            let n = store.import_geo(deps, communes).await?;
+            let n = store.as_dyn().import_geo(deps, communes).await?;
             println!("{n} communes imported ({with_centroid} with a centroid)");
             store.close().await;
             Ok(())
@@ -168,7 +167,12 @@ async fn run() -> anyhow::Result<()> {
             if file.exists() {
                 anyhow::bail!("{} exists already", file.display());
             }
-            store.backup(&file).await?;
+            let vigie::Backend::Sqlite(sqlite) = &store else {
+                anyhow::bail!(
+                    "vigie backup copies the SQLite database; back up PostgreSQL with pg_dump"
+                );
+            };
+            sqlite.backup(&file).await?;
             println!("backup written to {}", file.display());
             store.close().await;
             Ok(())

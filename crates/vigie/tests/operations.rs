@@ -209,3 +209,18 @@ async fn the_openapi_document_lists_every_api_route_and_each_one_exists() {
         }
     }
 }
+
+#[tokio::test]
+async fn health_and_readiness_probes_answer() {
+    let server = Server::start();
+    let health = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["ready"], true);
+}

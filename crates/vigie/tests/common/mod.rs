@@ -21,10 +21,67 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     child: Option<Child>,
     pub http: reqwest::Client,
+    env: Vec<(String, String)>,
 }
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_vigie")
+}
+
+/// A fresh PostgreSQL database for one test, from `VIGIE_TEST_POSTGRES_URL`, dropped when the
+/// value is dropped; `None` (and a notice) when the variable is not set.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Option<PgDatabase> {
+        let Ok(admin) = std::env::var("VIGIE_TEST_POSTGRES_URL") else {
+            eprintln!("VIGIE_TEST_POSTGRES_URL is not set: this PostgreSQL test did not run");
+            return None;
+        };
+        let name = format!(
+            "vigie_nodes_{}",
+            std::process::id()
+                ^ (std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .subsec_nanos())
+        );
+        let out = Command::new("psql")
+            .arg(&admin)
+            .args(["-v", "ON_ERROR_STOP=1", "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let base = admin.split('?').next().unwrap();
+        let base = &base[..base.rfind('/').unwrap()];
+        Some(PgDatabase {
+            url: format!("{base}/{name}"),
+            admin,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .arg(&self.admin)
+            .arg("-qc")
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .output();
+    }
 }
 
 /// `../shared/geo`, the open-data files tests import.
@@ -40,6 +97,22 @@ impl Server {
     pub fn start_with(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         Self::start_in(dir, env)
+    }
+
+    /// Another node on the same database: a data directory with the same secret key.
+    pub fn another_node(&self) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            self.dir.path().join("secret.key"),
+            dir.path().join("secret.key"),
+        )
+        .unwrap();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        Self::start_in(dir, &env)
     }
 
     /// Starts the binary on a data directory that may already hold a database.
@@ -78,6 +151,10 @@ impl Server {
                 .timeout(Duration::from_secs(40))
                 .build()
                 .unwrap(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 
@@ -95,6 +172,7 @@ impl Server {
             .args(args)
             .arg("--data-dir")
             .arg(self.dir.path())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

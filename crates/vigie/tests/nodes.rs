@@ -1,0 +1,149 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Several nodes on one PostgreSQL database: a witness on one node and an officer on another
+//! chat live; taking a conversation is atomic across nodes; a resume on one node revokes the
+//! token held on another.
+
+mod common;
+
+use common::*;
+use futures_util::SinkExt;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test]
+async fn a_witness_on_one_node_and_an_officer_on_another_chat_live() {
+    let Some(db) = PgDatabase::create() else {
+        return;
+    };
+    let a = Server::start_with(&[("VIGIE_DATABASE_URL", &db.url)]);
+    let b = a.another_node();
+    let officer_b = b.staff("operator", "agent.b", "").await;
+    let officer_a = a.login("agent.b", "agent.b-secret-password").await;
+    assert_eq!(
+        officer_a.get("/api/v1/staff/me").await.0,
+        200,
+        "one account, both nodes"
+    );
+
+    let witness = a.witness().await;
+    let mut ws = witness.socket(0).await;
+    // The officer on node B sees the queue of the shared database and takes the conversation.
+    let mut staff_ws = officer_b.socket().await;
+    until(&mut staff_ws, |f| {
+        f["type"] == "queue"
+            && f["queue"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|q| q["conversation_id"] == witness.id.as_str())
+    })
+    .await;
+    assert_eq!(officer_b.take(&witness.id).await.0, 200);
+    // The witness's socket on node A hears it through NOTIFY.
+    until(&mut ws, |f| {
+        f["type"] == "event" && f["event"]["kind"] == "officer_joined"
+    })
+    .await;
+    assert_eq!(
+        officer_b
+            .say(&witness.id, "b1", "Bonjour depuis le nœud B")
+            .await
+            .0,
+        201
+    );
+    let got = until(&mut ws, |f| {
+        f["type"] == "event" && f["event"]["author"] == "officer"
+    })
+    .await;
+    assert_eq!(
+        got.last().unwrap()["event"]["body"],
+        "Bonjour depuis le nœud B"
+    );
+    // And the other way: the witness writes on A, the officer's live view on B receives it.
+    staff_ws
+        .send(Message::Text(
+            json!({"type": "watch", "conversation_id": witness.id, "after": 0})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    ws.send(Message::Text(
+        json!({"type": "send", "client_id": "w1", "body": "Réponse depuis le nœud A"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    until(&mut staff_ws, |f| {
+        f["type"] == "event" && f["event"]["body"] == "Réponse depuis le nœud A"
+    })
+    .await;
+
+    // Resuming on node B revokes the token whose socket is open on node A.
+    let r = b
+        .http
+        .post(b.url("/api/v1/witness/resume"))
+        .json(&json!({"receipt_code": witness.receipt}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let frames = until(&mut ws, |f| f["type"] == "error").await;
+    assert_eq!(frames.last().unwrap()["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn officers_on_two_nodes_racing_for_one_conversation_exactly_one_wins() {
+    let Some(db) = PgDatabase::create() else {
+        return;
+    };
+    let a = Server::start_with(&[("VIGIE_DATABASE_URL", &db.url)]);
+    let b = a.another_node();
+    let on_a = a.staff("operator", "agent.a", "").await;
+    let on_b = b.staff("operator", "agent.bb", "").await;
+    for round in 0..5 {
+        let witness = if round % 2 == 0 {
+            a.witness().await
+        } else {
+            b.witness().await
+        };
+        let (ra, rb) = tokio::join!(on_a.take(&witness.id), on_b.take(&witness.id));
+        let statuses = [ra.0, rb.0];
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "round {round}: {ra:?} {rb:?}"
+        );
+        assert!(
+            statuses.contains(&409),
+            "round {round}: the loser is told: {ra:?} {rb:?}"
+        );
+        let joined: Vec<Value> = witness
+            .event_list()
+            .await
+            .into_iter()
+            .filter(|e| e["kind"] == "officer_joined")
+            .collect();
+        assert_eq!(joined.len(), 1);
+    }
+    // The same client id sent to both nodes is one message.
+    let witness = a.witness().await;
+    let on_b_witness = WitnessClient {
+        base: b.base.clone(),
+        addr: b.addr.clone(),
+        http: b.http.clone(),
+        ..witness
+    };
+    let (s1, first) = on_b_witness.send("same", "une seule fois").await;
+    let again = WitnessClient {
+        base: a.base.clone(),
+        addr: a.addr.clone(),
+        http: a.http.clone(),
+        ..on_b_witness
+    };
+    let (s2, second) = again.send("same", "une seule fois").await;
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(first["seq"], second["seq"]);
+    assert_eq!(again.event_list().await.len(), 1);
+}
