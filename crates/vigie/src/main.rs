@@ -53,6 +53,8 @@ enum Command {
     },
     /// Write a consistent copy of the live database to FILE.
     Backup { file: PathBuf },
+    /// Check the database: SQLite's integrity check, or a round trip to PostgreSQL.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -161,6 +163,21 @@ async fn run() -> anyhow::Result<()> {
             let n = store.as_dyn().import_geo(deps, communes).await?;
             println!("{n} communes imported ({with_centroid} with a centroid)");
             store.close().await;
+            Ok(())
+        }
+        Command::Check => {
+            let verdict = match &store {
+                vigie::Backend::Sqlite(sqlite) => sqlite.integrity_check().await?,
+                vigie::Backend::Postgres(_) => {
+                    store.as_dyn().ping().await?;
+                    "ok".to_owned()
+                }
+            };
+            store.close().await;
+            println!("{verdict}");
+            if verdict != "ok" {
+                anyhow::bail!("the database failed its integrity check");
+            }
             Ok(())
         }
         Command::Backup { file } => {

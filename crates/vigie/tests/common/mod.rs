@@ -254,6 +254,24 @@ impl Server {
         }
     }
 
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill_9(&mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// Starts the binary again on the same data directory and database, on a new port.
+    pub fn restart(&mut self) {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        let env: Vec<(String, String)> = self.env.clone();
+        let env_ref: Vec<(&str, &str)> =
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut fresh = Server::start_in(dir, &env_ref);
+        std::mem::swap(self, &mut fresh);
+        // `fresh` now holds the dead process's empty shell; dropping it is harmless.
+    }
+
     /// Sends SIGTERM and waits for the process to end; returns whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
         let mut child = self.child.take().unwrap();
