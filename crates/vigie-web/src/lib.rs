@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod hub;
 pub mod i18n;
+pub mod metrics;
 mod openapi;
 mod ops;
 mod pages;
@@ -54,6 +55,7 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     rng: Mutex<StdRng>,
     pub hub: Hub,
+    pub metrics: metrics::Metrics,
     i18n: Arc<I18n>,
     pub secret: SecretKey,
     pub settings: Settings,
@@ -86,6 +88,7 @@ impl AppState {
             clock,
             rng: Mutex::new(rng),
             hub: Hub::default(),
+            metrics: metrics::Metrics::default(),
             i18n: Arc::new(I18n::load()?),
             secret,
             settings,
@@ -163,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::router())
         .merge(openapi::router())
         .merge(ops::router())
+        .merge(metrics::router())
         .merge(static_files::router())
         .fallback(|| async { error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -171,7 +175,10 @@ pub fn router(state: AppState) -> Router {
             error::localize,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(axum::middleware::from_fn(security::access_log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::access_log,
+        ))
         .with_state(state)
 }
 

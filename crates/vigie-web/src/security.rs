@@ -3,7 +3,8 @@
 //! The log line carries the method, the matched route (never the raw URI), the status and the
 //! latency. No address, no user agent, no referrer, no body: an allow-list by construction.
 
-use axum::extract::{MatchedPath, Request};
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -55,7 +56,7 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
-pub async fn access_log(request: Request, next: Next) -> Response {
+pub async fn access_log(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let route = request
         .extensions()
@@ -63,11 +64,19 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
+    let route = route.as_deref().unwrap_or("unmatched");
+    let elapsed = started.elapsed();
+    state.metrics.observe(
+        route,
+        method.as_str(),
+        response.status().as_u16(),
+        elapsed.as_secs_f64(),
+    );
     tracing::info!(
         method = %method,
-        route = route.as_deref().unwrap_or("unmatched"),
+        route,
         status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        ms = elapsed.as_millis() as u64,
         "request"
     );
     response

@@ -224,3 +224,28 @@ async fn health_and_readiness_probes_answer() {
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.json::<Value>().await.unwrap()["ready"], true);
 }
+
+#[tokio::test]
+async fn metrics_count_traffic_and_hold_nothing_personal() {
+    let server = Server::start();
+    let witness = server.witness().await;
+    witness.send("m1", "mot-secret-du-temoin").await;
+    let _ws = witness.socket(0).await;
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("vigie_http_requests_total{route=\"/api/v1/witness/messages\",method=\"POST\",status=\"201\"} 1"), "{text}");
+    assert!(text.contains("vigie_witness_messages_total 1"));
+    assert!(text.contains("vigie_witness_sockets 1"));
+    assert!(text.contains("vigie_queue_depth 1"));
+    assert!(text.contains("vigie_http_request_duration_seconds_bucket"));
+    for secret in ["mot-secret", &witness.token, &witness.id] {
+        assert!(!text.contains(secret), "{secret}");
+    }
+}

@@ -283,6 +283,10 @@ pub async fn send(
         return Ok((StatusCode::OK, Json(json!({ "seq": appended.seq }))));
     }
     state.hub.event(case.conversation(), appended.seq);
+    state
+        .metrics
+        .officer_messages
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok((StatusCode::CREATED, Json(json!({ "seq": appended.seq }))))
 }
 

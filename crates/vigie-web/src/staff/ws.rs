@@ -129,6 +129,7 @@ async fn push_notes(state: &AppState, w: &Watched, socket: &mut WebSocket) -> Re
 }
 
 async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
+    let _open = crate::metrics::Gauge::hold(&state.metrics.staff_sockets);
     let mut queue = state.hub.subscribe_queue();
     queue.borrow_and_update();
     let mut watched: Option<Watched> = None;

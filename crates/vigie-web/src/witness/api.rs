@@ -52,6 +52,10 @@ pub async fn start(
         match state.store.create_conversation(new).await {
             Ok(()) => {
                 state.hub.queue_changed();
+                state
+                    .metrics
+                    .conversations_started
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return Ok((
                     StatusCode::CREATED,
                     Json(
@@ -124,6 +128,10 @@ pub async fn append(
         .await?;
     if !appended.duplicate {
         state.hub.event(id, appended.seq);
+        state
+            .metrics
+            .witness_messages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     Ok((appended.seq, appended.duplicate))
 }

@@ -98,6 +98,7 @@ async fn send_events(
 }
 
 async fn run(state: AppState, mut socket: WebSocket) {
+    let _open = crate::metrics::Gauge::hold(&state.metrics.witness_sockets);
     // 1. hello
     let hello = tokio::select! {
         msg = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => msg,
