@@ -9,6 +9,7 @@
 mod cases;
 mod decode;
 mod geo;
+pub mod migrate;
 mod staff;
 mod witness;
 

@@ -191,3 +191,45 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
+
+/// `vigie migrate-data`: copies a SQLite database into an empty PostgreSQL one, with a progress
+/// line per table, and checks the counts at the end.
+pub async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let Some(path) = from
+        .strip_prefix("sqlite://")
+        .or_else(|| from.strip_prefix("sqlite:"))
+    else {
+        anyhow::bail!("--from must be sqlite://FILE");
+    };
+    if !std::path::Path::new(path).exists() {
+        anyhow::bail!("{path} does not exist");
+    }
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        anyhow::bail!("--to must be postgres://…");
+    }
+    let target = PgStore::open(to)
+        .await
+        .context("connecting to PostgreSQL")?;
+    let copied = vigie_store_postgres::migrate::copy_from_sqlite(path, &target, |table, done, total| {
+        let width = 30;
+        let filled = if total == 0 { width } else { (done * width as u64 / total) as usize };
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r{table:<16} [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width - filled));
+        if done == total {
+            let _ = writeln!(err);
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        vigie_store::StoreError::Conflict("target-not-empty") => {
+            anyhow::anyhow!("the target database already holds accounts or cases: migrate into an empty database")
+        }
+        e => anyhow::anyhow!(e),
+    })?;
+    target.close().await;
+    for (table, n) in copied.0 {
+        println!("{table}: {n} rows copied and verified");
+    }
+    Ok(())
+}

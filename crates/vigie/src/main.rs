@@ -55,6 +55,15 @@ enum Command {
     Backup { file: PathBuf },
     /// Check the database: SQLite's integrity check, or a round trip to PostgreSQL.
     Check,
+    /// Copy everything from a SQLite database into an empty PostgreSQL one.
+    MigrateData {
+        /// sqlite://FILE
+        #[arg(long)]
+        from: String,
+        /// postgres://…
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -116,6 +125,9 @@ async fn run() -> anyhow::Result<()> {
         ));
     }
     vigie::telemetry::init(&config);
+    if let Command::MigrateData { from, to } = &command {
+        return vigie::migrate_data(from, to).await;
+    }
     let store = vigie::open_store(&config).await?;
     match command {
         Command::Serve { .. } | Command::Demo => {
@@ -165,6 +177,7 @@ async fn run() -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::MigrateData { .. } => Ok(()),
         Command::Check => {
             let verdict = match &store {
                 vigie::Backend::Sqlite(sqlite) => sqlite.integrity_check().await?,

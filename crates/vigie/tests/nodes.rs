@@ -147,3 +147,120 @@ async fn officers_on_two_nodes_racing_for_one_conversation_exactly_one_wins() {
     assert_eq!(first["seq"], second["seq"]);
     assert_eq!(again.event_list().await.len(), 1);
 }
+
+#[tokio::test]
+async fn migrate_data_copies_a_sqlite_platform_into_postgres_and_it_carries_on() {
+    let Some(db) = PgDatabase::create() else {
+        return;
+    };
+    let mut old = Server::start();
+    let officer = old.staff("operator", "agent.migr", "").await;
+    old.add_staff("analyst", "cross.migr", "59");
+    let witness = old.witness().await;
+    witness.send("m1", "avant la migration").await;
+    officer.take(&witness.id).await;
+    officer
+        .post(
+            &format!("/api/v1/staff/conversations/{}/notes", witness.id),
+            json!({"body": "note migrée"}),
+        )
+        .await;
+    let path = format!("/api/v1/staff/conversations/{}/report", witness.id);
+    officer
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            json!({"version": 0, "fields": lille_report()}),
+        )
+        .await;
+    officer
+        .post(
+            &format!("/api/v1/staff/conversations/{}/qualify", witness.id),
+            json!({}),
+        )
+        .await;
+    let before = witness.event_list().await;
+    assert!(old.terminate());
+
+    let sqlite = format!("sqlite://{}", old.dir.path().join("vigie.db").display());
+    let out = std::process::Command::new(bin())
+        .args(["migrate-data", "--from", &sqlite, "--to", &db.url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("communes: 35014 rows copied and verified"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "events: {} rows copied and verified",
+            before.len()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("[##############################]"),
+        "a progress bar"
+    );
+    // A second copy into the same database is refused.
+    let again = std::process::Command::new(bin())
+        .args(["migrate-data", "--from", &sqlite, "--to", &db.url])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty database"));
+
+    // The same platform, now on PostgreSQL (same secret key: same data directory).
+    let dir = std::mem::replace(&mut old.dir, tempfile::tempdir().unwrap());
+    let new = Server::start_in(dir, &[("VIGIE_DATABASE_URL", &db.url)]);
+    let r = new
+        .http
+        .post(new.url("/api/v1/witness/resume"))
+        .json(&json!({"receipt_code": witness.receipt}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the receipt code still opens the conversation"
+    );
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resumed = WitnessClient {
+        base: new.base.clone(),
+        addr: new.addr.clone(),
+        http: new.http.clone(),
+        token,
+        ..witness
+    };
+    assert_eq!(resumed.event_list().await, before);
+    let analyst = new.login("cross.migr", "cross.migr-secret-password").await;
+    let (_, inbox) = analyst.get("/api/v1/staff/reports").await;
+    assert_eq!(inbox["reports"][0]["commune_name"], "Lille");
+    let officer = new.login("agent.migr", "agent.migr-secret-password").await;
+    let w2 = new.witness().await;
+    assert_eq!(
+        officer.take(&w2.id).await.0,
+        200,
+        "new cases continue on PostgreSQL"
+    );
+    assert_eq!(
+        officer
+            .post(
+                &format!("/api/v1/staff/conversations/{}/notes", w2.id),
+                json!({"body": "nouvelle note"})
+            )
+            .await
+            .0,
+        201
+    );
+}

@@ -1,0 +1,241 @@
+//! Copies a whole SQLite database into an empty PostgreSQL one (`vigie migrate-data`): every
+//! table in dependency order, in one PostgreSQL transaction, then the row counts of both sides
+//! compared. Staff sessions are not copied: everyone logs in again.
+
+use crate::{internal, map_err, PgStore};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use vigie_store::{StoreError, StoreResult};
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    OptText,
+    Int,
+    OptInt,
+    OptReal,
+    Bool,
+}
+
+use Kind::*;
+
+/// The tables to copy, parents before children, with each column's kind.
+const TABLES: &[(&str, &[(&str, Kind)])] = &[
+    ("departements", &[("code", Text), ("name", Text)]),
+    (
+        "communes",
+        &[
+            ("insee", Text),
+            ("name", Text),
+            ("name_key", Text),
+            ("kind", Text),
+            ("departement", Text),
+            ("postcodes", Text),
+            ("population", Int),
+            ("lat", OptReal),
+            ("lon", OptReal),
+        ],
+    ),
+    (
+        "staff",
+        &[
+            ("id", Text),
+            ("username", Text),
+            ("role", Text),
+            ("password_hash", Text),
+            ("departements", Text),
+            ("failed_logins", Int),
+            ("last_failed_at", OptInt),
+            ("created_at", Int),
+        ],
+    ),
+    (
+        "conversations",
+        &[
+            ("id", Text),
+            ("state", Text),
+            ("locale", Text),
+            ("receipt_hash", Text),
+            ("token_hash", OptText),
+            ("priority", Int),
+            ("operator_id", OptText),
+            ("created_at", Int),
+            ("taken_at", OptInt),
+            ("closed_at", OptInt),
+            ("last_seq", Int),
+        ],
+    ),
+    (
+        "events",
+        &[
+            ("conversation_id", Text),
+            ("seq", Int),
+            ("kind", Text),
+            ("author", Text),
+            ("staff_id", OptText),
+            ("client_id", OptText),
+            ("body", OptText),
+            ("at", Int),
+        ],
+    ),
+    (
+        "notes",
+        &[
+            ("id", Int),
+            ("conversation_id", Text),
+            ("staff_id", Text),
+            ("body", Text),
+            ("at", Int),
+        ],
+    ),
+    (
+        "reports",
+        &[
+            ("id", Text),
+            ("conversation_id", Text),
+            ("state", Text),
+            ("version", Int),
+            ("fields", Text),
+            ("activity", OptText),
+            ("commune", OptText),
+            ("departement", OptText),
+            ("weapons", Bool),
+            ("outcome", OptText),
+            ("outcome_reason", OptText),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("qualified_at", OptInt),
+        ],
+    ),
+    (
+        "report_versions",
+        &[
+            ("report_id", Text),
+            ("version", Int),
+            ("fields", Text),
+            ("staff_id", Text),
+            ("saved_at", Int),
+        ],
+    ),
+    (
+        "audit_log",
+        &[
+            ("id", Int),
+            ("at", Int),
+            ("staff_id", OptText),
+            ("action", Text),
+            ("target", Text),
+            ("purpose", Text),
+        ],
+    ),
+];
+
+/// Tables that must be empty in the target: copying must never merge two platforms' cases.
+const MUST_BE_EMPTY: &[&str] = &[
+    "staff",
+    "conversations",
+    "events",
+    "notes",
+    "reports",
+    "audit_log",
+];
+
+/// What was copied, table by table.
+pub struct Copied(pub Vec<(&'static str, u64)>);
+
+/// Copies everything from the SQLite file at `sqlite_path` into `target`. `progress` is called
+/// with the table, the rows done and the rows in all.
+pub async fn copy_from_sqlite(
+    sqlite_path: &str,
+    target: &PgStore,
+    mut progress: impl FnMut(&str, u64, u64),
+) -> StoreResult<Copied> {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{sqlite_path}"))
+        .map_err(internal)?
+        .read_only(true);
+    let source: SqlitePool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    for table in MUST_BE_EMPTY {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&target.pool)
+            .await
+            .map_err(map_err)?;
+        if n > 0 {
+            return Err(StoreError::Conflict("target-not-empty"));
+        }
+    }
+    let mut tx = target.pool.begin().await.map_err(map_err)?;
+    let mut copied = Vec::new();
+    for (table, columns) in TABLES {
+        let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&source)
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let rows = sqlx::query(&format!("SELECT {} FROM {table}", names.join(", ")))
+            .fetch_all(&source)
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+            names.join(", "),
+            marks.join(", ")
+        );
+        for (done, row) in rows.iter().enumerate() {
+            let mut query = sqlx::query(&insert);
+            for (i, (_, kind)) in columns.iter().enumerate() {
+                let err = |e: sqlx::Error| StoreError::Internal(format!("{table}: {e}"));
+                query = match kind {
+                    Text => query.bind(row.try_get::<String, _>(i).map_err(err)?),
+                    OptText => query.bind(row.try_get::<Option<String>, _>(i).map_err(err)?),
+                    Int => query.bind(row.try_get::<i64, _>(i).map_err(err)?),
+                    OptInt => query.bind(row.try_get::<Option<i64>, _>(i).map_err(err)?),
+                    OptReal => query.bind(row.try_get::<Option<f64>, _>(i).map_err(err)?),
+                    Bool => query.bind(row.try_get::<i64, _>(i).map_err(err)? != 0),
+                };
+            }
+            query.execute(&mut *tx).await.map_err(map_err)?;
+            let done = done as u64 + 1;
+            if done % 500 == 0 || done == total {
+                progress(table, done, total);
+            }
+        }
+        if total == 0 {
+            progress(table, 0, 0);
+        }
+        copied.push((*table, total));
+    }
+    // Identity columns continue after the copied ids.
+    for table in ["notes", "audit_log"] {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
+    tx.commit().await.map_err(map_err)?;
+    // Verify: every table holds at least what the source held (communes may have been loaded
+    // before, the rest was empty).
+    for (table, expected) in &copied {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&target.pool)
+            .await
+            .map_err(map_err)?;
+        let n = u64::try_from(n).unwrap_or(0);
+        let exact = MUST_BE_EMPTY.contains(table);
+        if (exact && n != *expected) || n < *expected {
+            return Err(StoreError::Internal(format!(
+                "{table}: {expected} rows in the source, {n} in the target"
+            )));
+        }
+    }
+    source.close().await;
+    Ok(Copied(copied))
+}
