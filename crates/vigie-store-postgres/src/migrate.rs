@@ -202,7 +202,7 @@ pub async fn copy_from_sqlite(
             }
             query.execute(&mut *tx).await.map_err(map_err)?;
             let done = done as u64 + 1;
-            if done % 500 == 0 || done == total {
+            if done.is_multiple_of(500) || done == total {
                 progress(table, done, total);
             }
         }
