@@ -213,7 +213,7 @@ pub async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
         .context("connecting to PostgreSQL")?;
     let copied = vigie_store_postgres::migrate::copy_from_sqlite(path, &target, |table, done, total| {
         let width = 30;
-        let filled = if total == 0 { width } else { (done * width as u64 / total) as usize };
+        let filled = (done * width as u64).checked_div(total).map_or(width, |f| f as usize);
         let mut err = std::io::stderr();
         let _ = write!(err, "\r{table:<16} [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width - filled));
         if done == total {
