@@ -168,6 +168,32 @@ async fn sigterm_closes_live_sockets_and_stops_cleanly_then_data_survives_a_rest
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The copy passes the integrity check and holds the conversation.
+    let copy = format!(
+        "sqlite://{}",
+        restarted.dir.path().join("copy.db").display()
+    );
+    let check = restarted.cli(&["check", "--database-url", &copy], "");
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok");
+    let from_copy = Server::start_with(&[("VIGIE_DATABASE_URL", &copy)]);
+    let reader = WitnessClient {
+        base: from_copy.base.clone(),
+        addr: from_copy.addr.clone(),
+        http: from_copy.http.clone(),
+        ..again
+    };
+    assert_eq!(reader.event_list().await[0]["body"], "avant l'arrêt");
+    let overwrite = restarted.cli(
+        &[
+            "backup",
+            restarted.dir.path().join("copy.db").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        !overwrite.status.success(),
+        "an existing file is never overwritten"
+    );
 }
 
 #[tokio::test]
