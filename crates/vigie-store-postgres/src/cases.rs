@@ -32,7 +32,12 @@ pub(crate) async fn write_audit(conn: &mut PgConnection, a: &NewAudit) -> StoreR
     Ok(())
 }
 
-fn audit(actor: StaffId, action: &'static str, target: String, at: Timestamp) -> NewAudit {
+pub(crate) fn audit(
+    actor: StaffId,
+    action: &'static str,
+    target: String,
+    at: Timestamp,
+) -> NewAudit {
     NewAudit {
         actor: Some(actor),
         action,
@@ -155,19 +160,35 @@ pub(crate) async fn take_next(
     report: ReportId,
     at: Timestamp,
 ) -> StoreResult<Option<(ConversationId, Event)>> {
-    let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let head: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE state = 'waiting' ORDER BY priority DESC, created_at, id LIMIT 1 \
-         FOR UPDATE SKIP LOCKED",
-    )
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(map_err)?;
-    let Some(head) = head else { return Ok(None) };
-    let id: ConversationId = head.parse().map_err(internal)?;
-    let event = claim(&mut tx, id, staff, report, at).await?;
-    tx.commit().await.map_err(map_err)?;
-    Ok(event.map(|e| (id, e)))
+    // First the head of the queue that nobody is touching; if every waiting row is locked (a
+    // witness writing, another officer claiming), the plain head: the conditional claim then
+    // decides, and a lost race tries again.
+    for skip_locked in [true, false, false, false] {
+        let mut tx = s.pool.begin().await.map_err(map_err)?;
+        let lock = if skip_locked {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let head: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM conversations WHERE state = 'waiting' ORDER BY priority DESC, created_at, id LIMIT 1 {lock}"
+        ))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(head) = head else {
+            if skip_locked {
+                continue;
+            }
+            return Ok(None);
+        };
+        let id: ConversationId = head.parse().map_err(internal)?;
+        if let Some(event) = claim(&mut tx, id, staff, report, at).await? {
+            tx.commit().await.map_err(map_err)?;
+            return Ok(Some((id, event)));
+        }
+    }
+    Ok(None)
 }
 
 pub(crate) async fn held_by(s: &PgStore, staff: Option<StaffId>) -> StoreResult<Vec<Conversation>> {
@@ -254,11 +275,12 @@ pub(crate) async fn notes(s: &PgStore, case: &CaseReader) -> StoreResult<Vec<Not
         .collect()
 }
 
-const REPORT_COLS: &str =
+pub(crate) const REPORT_COLS: &str =
     "id, conversation_id, state, version, fields, departement, outcome, outcome_reason, \
-                           created_at, updated_at, qualified_at";
+                           created_at, updated_at, qualified_at, grading_source, grading_credibility, \
+                           handling_code, assessment, review_on";
 
-fn report(row: &PgRow) -> StoreResult<Report> {
+pub(crate) fn report(row: &PgRow) -> StoreResult<Report> {
     let fields: String = get(row, "fields")?;
     Ok(Report {
         id: parse(row, "id")?,
@@ -275,7 +297,25 @@ fn report(row: &PgRow) -> StoreResult<Report> {
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
         qualified_at: opt_ts(row, "qualified_at")?,
+        grading: grading(row)?,
+        assessment: get(row, "assessment")?,
+        review_on: get::<Option<String>>(row, "review_on")?
+            .map(|d| time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE))
+            .transpose()
+            .map_err(internal)?,
     })
+}
+
+fn grading(row: &PgRow) -> StoreResult<Option<vigie_domain::report::Grading>> {
+    let source: Option<String> = get(row, "grading_source")?;
+    let credibility: Option<String> = get(row, "grading_credibility")?;
+    let handling: Option<String> = get(row, "handling_code")?;
+    match (source, credibility, handling) {
+        (Some(s), Some(c), Some(h)) => vigie_domain::report::Grading::parse(&s, &c, &h)
+            .map(Some)
+            .map_err(internal),
+        _ => Ok(None),
+    }
 }
 
 pub(crate) async fn report_where(
@@ -293,12 +333,12 @@ pub(crate) async fn report_where(
     row.as_ref().map(report).transpose()
 }
 
-async fn report_in_tx(
+pub(crate) async fn report_in_tx(
     tx: &mut Transaction<'_, Postgres>,
     conversation: ConversationId,
 ) -> StoreResult<Report> {
     let row = sqlx::query(&format!(
-        "SELECT {REPORT_COLS} FROM reports WHERE conversation_id = $1"
+        "SELECT {REPORT_COLS} FROM reports WHERE conversation_id = $1 FOR UPDATE"
     ))
     .bind(conversation.to_string())
     .fetch_optional(&mut **tx)

@@ -6,6 +6,7 @@
 //! several nodes racing to take one conversation exactly one changes the row). Connections time
 //! out quickly, so an outage answers "temporarily unavailable" instead of hanging.
 
+mod analysis;
 mod cases;
 mod decode;
 mod geo;
@@ -35,9 +36,16 @@ pub struct PgStore {
 impl PgStore {
     /// Connects and runs the migrations.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        // Bounded waits everywhere: a stuck lock or a dead peer turns into "temporarily
+        // unavailable", never into a request that hangs.
         let options = PgConnectOptions::from_str(url)
             .map_err(internal)?
-            .application_name("vigie");
+            .application_name("vigie")
+            .options([
+                ("statement_timeout", "10s"),
+                ("lock_timeout", "5s"),
+                ("idle_in_transaction_session_timeout", "30s"),
+            ]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
@@ -71,10 +79,15 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
         // Connection exceptions (08…) and the server shutting down (57P…).
+        // Connection exceptions, shutdown, cancelled or timed-out statements, lock timeouts,
+        // read-only after a failover, serialisation failures and deadlocks, exhausted resources.
         sqlx::Error::Database(db)
-            if db
-                .code()
-                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            if db.code().is_some_and(|c| {
+                ["08", "57", "53", "58"]
+                    .iter()
+                    .any(|class| c.starts_with(class))
+                    || ["55P03", "25006", "40001", "40P01"].contains(&c.as_ref())
+            }) =>
         {
             StoreError::Unavailable(e.to_string())
         }
@@ -119,6 +132,7 @@ impl Store for PgStore {
             .map_err(map_err)?;
         listener.listen(HINT_CHANNEL).await.map_err(map_err)?;
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let pool = self.pool.clone();
         tokio::spawn(async move {
             while !tx.is_closed() {
                 let hint = match listener.try_recv().await {
@@ -138,9 +152,22 @@ impl Store for PgStore {
                     // said meanwhile is lost, so everyone re-reads.
                     Ok(None) => Hint::Resync,
                     Err(e) => {
+                        // Rebuild the listener until it listens again, then have everyone
+                        // re-read what may have been said meanwhile.
                         tracing::warn!(error = %e, "hint listener: reconnecting");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
+                        loop {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            if tx.is_closed() {
+                                return;
+                            }
+                            if let Ok(mut fresh) = PgListener::connect_with(&pool).await {
+                                if fresh.listen(HINT_CHANNEL).await.is_ok() {
+                                    listener = fresh;
+                                    break;
+                                }
+                            }
+                        }
+                        Hint::Resync
                     }
                 };
                 if tx.send(hint).await.is_err() {
@@ -149,6 +176,23 @@ impl Store for PgStore {
             }
         });
         Ok(Some(rx))
+    }
+
+    async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool> {
+        sqlx::query(
+            "INSERT INTO installation (name, value) VALUES ('secret_key_fingerprint', $1) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(fingerprint)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let recorded: String = sqlx::query_scalar(
+            "SELECT value FROM installation WHERE name = 'secret_key_fingerprint'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(recorded == fingerprint)
     }
 
     async fn create_conversation(&self, new: NewConversation) -> StoreResult<()> {
@@ -286,6 +330,38 @@ impl Store for PgStore {
     }
     async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
         cases::report_versions(self, id).await
+    }
+    async fn grade(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        grading: vigie_domain::report::Grading,
+        assessment: Option<ReasonText>,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        analysis::grade(self, report, by, grading, assessment, at).await
+    }
+    async fn record_check(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        kind: vigie_domain::report::CheckKind,
+        result: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Check> {
+        analysis::record_check(self, report, by, kind, result, at).await
+    }
+    async fn checks(&self, report: ReportId) -> StoreResult<Vec<Check>> {
+        analysis::checks(self, report).await
+    }
+    async fn conclude(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        conclusion: vigie_domain::report::Conclusion,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        analysis::conclude(self, report, by, conclusion, at).await
     }
     async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>> {
         cases::inbox(self, departements).await

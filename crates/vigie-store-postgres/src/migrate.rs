@@ -22,6 +22,7 @@ use Kind::*;
 
 /// The tables to copy, parents before children, with each column's kind.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
+    ("installation", &[("name", Text), ("value", Text)]),
     ("departements", &[("code", Text), ("name", Text)]),
     (
         "communes",
@@ -182,8 +183,26 @@ pub async fn copy_from_sqlite(
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        // The gazetteer may have been loaded by a node already: the source's copy (with its
+        // imported centroids) wins. Everything else goes into empty tables.
+        let on_conflict = match *table {
+            "departements" => "ON CONFLICT (code) DO UPDATE SET name = excluded.name".to_owned(),
+            // A node that started first recorded its key's fingerprint; a different key is then
+            // refused at start-up, with a message that says so.
+            "installation" => "ON CONFLICT (name) DO NOTHING".to_owned(),
+            "communes" => format!(
+                "ON CONFLICT (insee) DO UPDATE SET {}",
+                names
+                    .iter()
+                    .skip(1)
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => String::new(),
+        };
         let insert = format!(
-            "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+            "INSERT INTO {table} ({}) VALUES ({}) {on_conflict}",
             names.join(", "),
             marks.join(", ")
         );

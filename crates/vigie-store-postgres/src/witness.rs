@@ -123,12 +123,13 @@ pub(crate) async fn append_message(s: &PgStore, msg: NewMessage) -> StoreResult<
     let author = msg.writer.author();
     // Lock the conversation row first: concurrent sends to one conversation (from any node)
     // then take turns, so a retried client id is always seen by the second one.
-    let row = sqlx::query("SELECT state, operator_id FROM conversations WHERE id = $1 FOR UPDATE")
-        .bind(&conv)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .ok_or(StoreError::NotFound)?;
+    let row =
+        sqlx::query("SELECT state, operator_id FROM conversations WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(&conv)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?;
     // A retried send: answer the first sequence number, write nothing.
     let earlier: Option<i64> = sqlx::query_scalar(
         "SELECT seq FROM events WHERE conversation_id = $1 AND author = $2 AND client_id = $3",
@@ -204,7 +205,7 @@ pub(crate) async fn close_by_witness(
 ) -> StoreResult<Event> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
     let state: String =
-        sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1 FOR UPDATE")
+        sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1 FOR NO KEY UPDATE")
             .bind(conversation.to_string())
             .fetch_optional(&mut *tx)
             .await

@@ -32,7 +32,12 @@ pub(crate) async fn write_audit(conn: &mut SqliteConnection, a: &NewAudit) -> St
     Ok(())
 }
 
-fn audit(actor: StaffId, action: &'static str, target: String, at: Timestamp) -> NewAudit {
+pub(crate) fn audit(
+    actor: StaffId,
+    action: &'static str,
+    target: String,
+    at: Timestamp,
+) -> NewAudit {
     NewAudit {
         actor: Some(actor),
         action,
@@ -256,11 +261,12 @@ pub(crate) async fn notes(s: &SqliteStore, case: &CaseReader) -> StoreResult<Vec
         .collect()
 }
 
-const REPORT_COLS: &str =
+pub(crate) const REPORT_COLS: &str =
     "id, conversation_id, state, version, fields, departement, outcome, outcome_reason, \
-                           created_at, updated_at, qualified_at";
+                           created_at, updated_at, qualified_at, grading_source, grading_credibility, \
+                           handling_code, assessment, review_on";
 
-fn report(row: &SqliteRow) -> StoreResult<Report> {
+pub(crate) fn report(row: &SqliteRow) -> StoreResult<Report> {
     let fields: String = get(row, "fields")?;
     Ok(Report {
         id: parse(row, "id")?,
@@ -277,7 +283,25 @@ fn report(row: &SqliteRow) -> StoreResult<Report> {
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
         qualified_at: opt_ts(row, "qualified_at")?,
+        grading: grading(row)?,
+        assessment: get(row, "assessment")?,
+        review_on: get::<Option<String>>(row, "review_on")?
+            .map(|d| time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE))
+            .transpose()
+            .map_err(internal)?,
     })
+}
+
+fn grading(row: &SqliteRow) -> StoreResult<Option<vigie_domain::report::Grading>> {
+    let source: Option<String> = get(row, "grading_source")?;
+    let credibility: Option<String> = get(row, "grading_credibility")?;
+    let handling: Option<String> = get(row, "handling_code")?;
+    match (source, credibility, handling) {
+        (Some(s), Some(c), Some(h)) => vigie_domain::report::Grading::parse(&s, &c, &h)
+            .map(Some)
+            .map_err(internal),
+        _ => Ok(None),
+    }
 }
 
 pub(crate) async fn report_where(
@@ -295,7 +319,7 @@ pub(crate) async fn report_where(
     row.as_ref().map(report).transpose()
 }
 
-async fn report_in_tx(
+pub(crate) async fn report_in_tx(
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
 ) -> StoreResult<Report> {

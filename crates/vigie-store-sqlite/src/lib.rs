@@ -4,6 +4,7 @@
 //! than retrying on SQLITE_BUSY) and a pool of readers (WAL lets them run beside the writer).
 //! Durability: WAL with `synchronous = FULL`, so an acknowledged commit survives a crash.
 
+mod analysis;
 mod cases;
 mod decode;
 mod geo;
@@ -108,6 +109,23 @@ impl Store for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool> {
+        sqlx::query(
+            "INSERT INTO installation (name, value) VALUES ('secret_key_fingerprint', ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(fingerprint)
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        let recorded: String = sqlx::query_scalar(
+            "SELECT value FROM installation WHERE name = 'secret_key_fingerprint'",
+        )
+        .fetch_one(&self.write)
+        .await
+        .map_err(map_err)?;
+        Ok(recorded == fingerprint)
     }
 
     async fn create_conversation(&self, new: NewConversation) -> StoreResult<()> {
@@ -245,6 +263,38 @@ impl Store for SqliteStore {
     }
     async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
         cases::report_versions(self, id).await
+    }
+    async fn grade(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        grading: vigie_domain::report::Grading,
+        assessment: Option<ReasonText>,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        analysis::grade(self, report, by, grading, assessment, at).await
+    }
+    async fn record_check(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        kind: vigie_domain::report::CheckKind,
+        result: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Check> {
+        analysis::record_check(self, report, by, kind, result, at).await
+    }
+    async fn checks(&self, report: ReportId) -> StoreResult<Vec<Check>> {
+        analysis::checks(self, report).await
+    }
+    async fn conclude(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        conclusion: vigie_domain::report::Conclusion,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        analysis::conclude(self, report, by, conclusion, at).await
     }
     async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>> {
         cases::inbox(self, departements).await

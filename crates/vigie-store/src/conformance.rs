@@ -154,6 +154,7 @@ pub async fn run_all(store: Dyn) {
     sessions_expire(store.clone()).await;
     communes_are_found_by_name_postcode_and_code(store.clone()).await;
     only_holders_and_leads_obtain_cases(store.clone()).await;
+    the_cell_grades_checks_and_concludes(store.clone()).await;
 }
 
 pub async fn messages_are_numbered_in_order_and_retries_are_not_duplicated(store: Dyn) {
@@ -697,4 +698,159 @@ pub async fn only_holders_and_leads_obtain_cases(store: Dyn) {
         .iter()
         .any(|a| a.action == "read_conversation"
             && a.actor.as_deref() == Some(lead.username.as_str())));
+}
+
+pub async fn the_cell_grades_checks_and_concludes(store: Dyn) {
+    use vigie_domain::report::{
+        CheckKind, Conclusion, Credibility, Grading, HandlingCode, SourceReliability,
+    };
+    let officer = staff(store.as_ref(), Role::Operator, &[]).await;
+    let analyst = staff(store.as_ref(), Role::Analyst, &["59"]).await;
+    let (_, case) = taken(store.as_ref(), &officer).await;
+    let facts = ReportInput {
+        activity: "street_sale".into(),
+        commune: "59350".into(),
+        place: "Hall B".into(),
+        knowledge: "seen".into(),
+        ..ReportInput::default()
+    }
+    .validate()
+    .unwrap();
+    store
+        .save_report(&case, 0, facts.clone(), now())
+        .await
+        .unwrap();
+    let qualified = store.qualify(&case, now()).await.unwrap();
+    let routed = RoutedReport::obtain(store.as_ref(), &analyst, qualified.id, "analysis", now())
+        .await
+        .unwrap();
+    let s = store.as_ref();
+
+    // Concluding before any check is refused; so is a credibility of 1 without a check.
+    assert!(matches!(
+        s.conclude(&routed, analyst.id, Conclusion::Corroborated, now())
+            .await,
+        Err(StoreError::Transition(_))
+    ));
+    let confirmed = Grading {
+        source: SourceReliability::F,
+        credibility: Credibility::One,
+        handling: HandlingCode::H0,
+    };
+    match s.grade(&routed, analyst.id, confirmed, None, now()).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.0["credibility"], "confirmation-needs-checks"),
+        other => panic!("{other:?}"),
+    }
+
+    // Grading: the assessment is kept apart from the facts, which do not change.
+    let assessment =
+        ReasonText::parse("Secteur connu, cohérent avec les signalements de septembre").unwrap();
+    let graded = s
+        .grade(
+            &routed,
+            analyst.id,
+            Grading::ANONYMOUS_TIP,
+            Some(assessment),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(graded.state, ReportState::Graded);
+    assert_eq!(graded.grading.map(|g| g.code()), Some("F6".to_owned()));
+    assert_eq!(
+        graded.assessment.as_deref(),
+        Some("Secteur connu, cohérent avec les signalements de septembre")
+    );
+    assert_eq!(graded.fields, facts);
+
+    // Checks move it to corroboration; then credibility 1 may be given.
+    let check = s
+        .record_check(
+            &routed,
+            analyst.id,
+            CheckKind::Patrol,
+            ReasonText::parse("Patrouille : trois guetteurs vus").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (check.kind, check.by.as_str()),
+        (CheckKind::Patrol, analyst.username.as_str())
+    );
+    assert_eq!(
+        s.report(qualified.id).await.unwrap().unwrap().state,
+        ReportState::Corroborating
+    );
+    let regraded = s
+        .grade(
+            &routed,
+            analyst.id,
+            Grading {
+                source: SourceReliability::C,
+                ..confirmed
+            },
+            None,
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (regraded.state, regraded.grading.map(|g| g.code())),
+        (ReportState::Corroborating, Some("C1".to_owned()))
+    );
+    assert_eq!(s.checks(qualified.id).await.unwrap(), vec![check]);
+
+    // Unconfirmed with a review date, then checked again and corroborated.
+    let review_on = time::macros::date!(2027 - 03 - 01);
+    let unconfirmed = s
+        .conclude(
+            &routed,
+            analyst.id,
+            Conclusion::Unconfirmed { review_on },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (unconfirmed.state, unconfirmed.review_on),
+        (ReportState::Unconfirmed, Some(review_on))
+    );
+    s.record_check(
+        &routed,
+        analyst.id,
+        CheckKind::Surveillance,
+        ReasonText::parse("Surveillance : échanges vus").unwrap(),
+        now(),
+    )
+    .await
+    .unwrap();
+    let done = s
+        .conclude(&routed, analyst.id, Conclusion::Corroborated, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.state, done.review_on),
+        (ReportState::Corroborated, None)
+    );
+    assert!(matches!(
+        s.conclude(&routed, analyst.id, Conclusion::Corroborated, now())
+            .await,
+        Err(StoreError::Transition(_))
+    ));
+
+    let audit = s.audit_log(2000).await.unwrap();
+    for action in [
+        "grade_report",
+        "record_check",
+        "conclude_unconfirmed",
+        "conclude_corroborated",
+    ] {
+        assert!(
+            audit.iter().any(|a| a.action == action
+                && a.purpose == "analysis"
+                && a.actor.as_deref() == Some(analyst.username.as_str())),
+            "{action}"
+        );
+    }
 }

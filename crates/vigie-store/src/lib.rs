@@ -16,6 +16,7 @@ pub use hint::Hint;
 pub use model::*;
 
 use async_trait::async_trait;
+use vigie_domain::report::{CheckKind, Conclusion, Grading};
 use vigie_domain::{
     Author, ClientId, CloseOutcome, ConversationId, DepartementCode, InseeCode, MessageBody,
     NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp, Username,
@@ -27,6 +28,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// Whether the database answers (for readiness checks).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Records the fingerprint of the installation's secret key the first time, and says
+    /// whether `fingerprint` matches the recorded one: every node must share one key.
+    async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool>;
 
     /// Tells the other nodes sharing this database that something changed. Called after commit,
     /// never inside a write transaction. A single-node store has no one to tell.
@@ -165,6 +170,38 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<Report>>;
     async fn report(&self, id: ReportId) -> StoreResult<Option<Report>>;
     async fn report_versions(&self, id: ReportId) -> StoreResult<Vec<ReportVersion>>;
+
+    /// Grades a routed report (and moves it from `qualified` to `graded` the first time).
+    /// Credibility 1 ("confirmed by other sources") is refused until a check is recorded.
+    async fn grade(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        grading: Grading,
+        assessment: Option<ReasonText>,
+        at: Timestamp,
+    ) -> StoreResult<Report>;
+
+    /// Records a check; the first one moves a graded report to `corroborating`.
+    async fn record_check(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        kind: CheckKind,
+        result: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Check>;
+
+    async fn checks(&self, report: ReportId) -> StoreResult<Vec<Check>>;
+
+    /// Ends corroboration: corroborated, or unconfirmed with a review date.
+    async fn conclude(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        conclusion: Conclusion,
+        at: Timestamp,
+    ) -> StoreResult<Report>;
 
     /// Reports that have left the chat as qualified and belong to one of these départements.
     async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>>;

@@ -150,6 +150,22 @@ pub struct Report {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub qualified_at: Option<Timestamp>,
+    /// The analyst's grading, once graded.
+    pub grading: Option<vigie_domain::report::Grading>,
+    /// The analyst's assessment: their words, never mixed with the witness's facts.
+    pub assessment: Option<String>,
+    /// When an unconfirmed report is to be looked at again.
+    pub review_on: Option<time::Date>,
+}
+
+/// A check recorded during corroboration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub id: i64,
+    pub kind: vigie_domain::report::CheckKind,
+    pub result: String,
+    pub by: String,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -22,6 +22,14 @@ impl SecretKey {
         Self(bytes)
     }
 
+    /// A one-way fingerprint of the key, stored so that nodes with different keys are caught.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"vigie-key-fingerprint-v1:");
+        h.update(self.0);
+        hex(&h.finalize()[..16])
+    }
+
     pub fn receipt_hash(&self, code: &ReceiptCode) -> String {
         // HMAC accepts keys of any length; this cannot fail.
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {

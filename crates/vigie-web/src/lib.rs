@@ -122,6 +122,7 @@ pub async fn start_hint_bridge(state: &AppState) -> Result<bool, vigie_store::St
     state.hub.connect_outbox(outbox);
     let publisher = state.clone();
     state.tasks.spawn(async move {
+        let mut needs_resync = false;
         loop {
             let first = tokio::select! {
                 hint = outgoing.recv() => hint,
@@ -135,9 +136,17 @@ pub async fn start_hint_bridge(state: &AppState) -> Result<bool, vigie_store::St
                     Err(_) => break,
                 }
             }
-            if let Err(e) = publisher.store.publish_hints(node, &batch).await {
-                // Other nodes catch up on the next hint; nothing is lost but latency.
-                tracing::warn!(error = %e, "could not publish hints");
+            if needs_resync {
+                batch.push(vigie_store::Hint::Resync);
+            }
+            match publisher.store.publish_hints(node, &batch).await {
+                Ok(()) => needs_resync = false,
+                Err(e) => {
+                    // These hints are lost: the next batch that gets through tells every node
+                    // to re-read.
+                    tracing::warn!(error = %e, "could not publish hints");
+                    needs_resync = true;
+                }
             }
         }
     });

@@ -66,9 +66,14 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
     let response = next.run(request).await;
     let route = route.as_deref().unwrap_or("unmatched");
     let elapsed = started.elapsed();
+    // Only the standard methods become labels: anything else would grow the series without bound.
+    let method_label = match method.as_str() {
+        m @ ("GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "OPTIONS" | "PATCH") => m,
+        _ => "OTHER",
+    };
     state.metrics.observe(
         route,
-        method.as_str(),
+        method_label,
         response.status().as_u16(),
         elapsed.as_secs_f64(),
     );

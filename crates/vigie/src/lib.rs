@@ -129,6 +129,17 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     ensure_gazetteer(backend.as_dyn()).await?;
     let secret = load_or_create_secret(&config.data_dir)?;
+    if !backend
+        .as_dyn()
+        .check_key_fingerprint(&secret.fingerprint())
+        .await?
+    {
+        anyhow::bail!(
+            "{} is not the secret key this database was started with: every node must use the same \
+             secret.key (copy it from the first node), or receipt codes would stop working",
+            config.data_dir.join("secret.key").display()
+        );
+    }
     let settings = Settings {
         cookie_secure: config.cookie_secure,
         session_ttl: time::Duration::hours(i64::from(config.session_hours)),

@@ -91,6 +91,21 @@ async fn a_witness_on_one_node_and_an_officer_on_another_chat_live() {
     assert_eq!(r.status(), 200);
     let frames = until(&mut ws, |f| f["type"] == "error").await;
     assert_eq!(frames.last().unwrap()["code"], "unauthorized");
+
+    // A node with a different secret key is refused: receipt codes would stop working.
+    let stranger = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(stranger.path())
+        .env("VIGIE_DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("same secret.key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

@@ -175,7 +175,13 @@ async fn sigterm_closes_live_sockets_and_stops_cleanly_then_data_survives_a_rest
     );
     let check = restarted.cli(&["check", "--database-url", &copy], "");
     assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok");
-    let from_copy = Server::start_with(&[("VIGIE_DATABASE_URL", &copy)]);
+    let copy_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        restarted.dir.path().join("secret.key"),
+        copy_dir.path().join("secret.key"),
+    )
+    .unwrap();
+    let from_copy = Server::start_in(copy_dir, &[("VIGIE_DATABASE_URL", &copy)]);
     let reader = WitnessClient {
         base: from_copy.base.clone(),
         addr: from_copy.addr.clone(),

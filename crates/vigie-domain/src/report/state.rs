@@ -58,7 +58,7 @@ impl ReportState {
                 S::InChat,
                 S::Qualified | S::RedirectedEmergency | S::OutOfScope | S::Rejected
             ) | (S::Qualified, S::Graded | S::Rejected)
-                | (S::Graded, S::Routed)
+                | (S::Graded, S::Routed | S::Corroborating)
                 | (S::Routed, S::Corroborating)
                 | (S::Corroborating, S::Corroborated | S::Unconfirmed)
                 | (S::Unconfirmed, S::Corroborating | S::Closed)

@@ -279,10 +279,11 @@ pub async fn send(
             at: state.clock.now(),
         })
         .await?;
+    // Hinted even for a retry: the first attempt's node may have died before hinting.
+    state.hub.event(case.conversation(), appended.seq);
     if appended.duplicate {
         return Ok((StatusCode::OK, Json(json!({ "seq": appended.seq }))));
     }
-    state.hub.event(case.conversation(), appended.seq);
     state
         .metrics
         .officer_messages

@@ -126,8 +126,9 @@ pub async fn append(
             at: state.clock.now(),
         })
         .await?;
+    // A retry may follow a node that died between commit and hint: hint again (it is idempotent).
+    state.hub.event(id, appended.seq);
     if !appended.duplicate {
-        state.hub.event(id, appended.seq);
         state
             .metrics
             .witness_messages
