@@ -134,6 +134,22 @@ test("witness and operator chat live through a reconnect, and the report reaches
   assert.match(report, /Lille \(59350\)/);
   await expectAccessible(analyst, "report (fr)");
 
+  // The cell grades it, records a check and concludes, with the page's plain forms.
+  assert.match(await analyst.textContent("main"), /F6/);
+  await analyst.selectOption("#g-source", "F");
+  await analyst.selectOption("#g-credibility", "3");
+  await analyst.fill("#g-assessment", "Cohérent avec le secteur");
+  await Promise.all([analyst.waitForNavigation(), analyst.click("form[action$='/grading'] button")]);
+  assert.match(await analyst.textContent("main"), /Cotation actuelle : F3/);
+  await analyst.selectOption("#c-kind", "patrol");
+  await analyst.fill("#c-result", "Deux guetteurs vus vers 21 h");
+  await Promise.all([analyst.waitForNavigation(), analyst.click("form[action$='/checks'] button")]);
+  assert.match(await analyst.textContent(".checks-list"), /Deux guetteurs/);
+  await analyst.check("input[name=conclusion][value=corroborated]");
+  await Promise.all([analyst.waitForNavigation(), analyst.click("form[action$='/conclusion'] button")]);
+  assert.match(await analyst.textContent("main"), /recoupé/);
+  await expectAccessible(analyst, "report after analysis (fr)");
+
   // The witness comes back on another device with the receipt code and sees the whole thread.
   const other = await (await browser.newContext()).newPage();
   await other.goto(base + "/");

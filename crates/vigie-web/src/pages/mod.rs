@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/conversations/{id}", get(staff::conversation))
         .route("/staff/reports", get(staff::inbox))
         .route("/staff/reports/{id}", get(staff::report))
+        .route("/staff/reports/{id}/{action}", post(staff::analysis_action))
         .route("/staff/audit", get(staff::audit))
         .route("/staff/accounts", get(staff::accounts))
         .route("/staff/dossiers", get(staff::dossiers))

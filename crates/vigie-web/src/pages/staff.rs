@@ -16,7 +16,10 @@ use axum::http::StatusCode;
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use vigie_domain::report::{Activity, Frequency, Knowledge, PersonRole, Product, Weekday};
+use vigie_domain::report::{
+    Activity, CheckKind, Credibility, Frequency, Grading, HandlingCode, Knowledge, PersonRole,
+    Product, SourceReliability, Weekday,
+};
 use vigie_domain::{
     CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, Role,
 };
@@ -557,25 +560,59 @@ fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, Stri
     out
 }
 
+pub struct Choice {
+    value: &'static str,
+    label: String,
+    selected: bool,
+}
+
+fn choices(
+    t: &Tr,
+    prefix: &str,
+    values: impl IntoIterator<Item = &'static str>,
+    selected: Option<&str>,
+) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|value| Choice {
+            value,
+            label: t.choice(prefix, value),
+            selected: Some(value) == selected,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "staff_report.html")]
 struct ReportPage {
     t: Tr,
     me: Option<Me>,
     path: String,
+    id: ReportId,
     short_id: String,
     state: String,
     qualified: String,
+    review: Option<String>,
+    error: Option<String>,
     facts: Vec<(String, String)>,
+    grading_line: String,
+    assessment: Option<String>,
+    assessment_value: String,
+    sources: Vec<Choice>,
+    credibilities: Vec<Choice>,
+    handlings: Vec<Choice>,
+    checks: Vec<(String, String, String)>,
+    check_kinds: Vec<Opt>,
+    csrf: String,
 }
 
-pub async fn report(
-    State(state): State<AppState>,
-    Lang(locale): Lang,
-    Analyst(staff): Analyst,
-    Path(id): Path<String>,
+async fn report_page(
+    state: &AppState,
+    locale: Locale,
+    staff: &Staff,
+    id: ReportId,
+    error: Option<String>,
 ) -> Result<Html<String>, AppError> {
-    let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
     let report = RoutedReport::obtain(
         state.store.as_ref(),
         &staff.principal,
@@ -594,18 +631,175 @@ pub async fn report(
         None => None,
     };
     let t = state.tr(locale);
+    let grading = report.grading.unwrap_or(Grading::ANONYMOUS_TIP);
+    let checks = state
+        .store
+        .checks(report.id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            (
+                t.choice("check", c.kind.as_str()),
+                c.result,
+                format!("{} · {}", c.by, human_time(locale, c.at)),
+            )
+        })
+        .collect();
     render(&ReportPage {
-        me: Some(me(&t, &staff, "/staff/reports")),
+        me: Some(me(&t, staff, "/staff/reports")),
         path: format!("/staff/reports/{id}"),
+        id,
         short_id: id.to_string()[..8].to_owned(),
         state: t.choice("state", report.state.as_str()),
         qualified: report
             .qualified_at
             .map(|q| t.with("report-qualified-at", &[("date", human_time(locale, q))]))
             .unwrap_or_default(),
+        review: report
+            .review_on
+            .map(|d| t.with("review-on-label", &[("date", d.to_string())])),
+        error,
         facts: facts(&t, &report.fields, commune),
+        grading_line: match report.grading {
+            Some(g) => t.with(
+                "grading-current",
+                &[
+                    ("code", g.code()),
+                    ("handling", g.handling.as_str().to_owned()),
+                ],
+            ),
+            None => t.get("grading-none"),
+        },
+        assessment: report.assessment.clone(),
+        assessment_value: report.assessment.clone().unwrap_or_default(),
+        sources: choices(
+            &t,
+            "source",
+            SourceReliability::ALL.iter().map(|v| v.as_str()),
+            Some(grading.source.as_str()),
+        ),
+        credibilities: choices(
+            &t,
+            "credibility",
+            Credibility::ALL.iter().map(|v| v.as_str()),
+            Some(grading.credibility.as_str()),
+        ),
+        handlings: choices(
+            &t,
+            "handling",
+            HandlingCode::ALL.iter().map(|v| v.as_str()),
+            Some(grading.handling.as_str()),
+        ),
+        checks,
+        check_kinds: opts(&t, "check", CheckKind::ALL.iter().map(|v| v.as_str())),
+        csrf: staff.csrf.clone(),
         t,
     })
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Analyst(staff): Analyst,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
+    report_page(&state, locale, &staff, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct AnalysisForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    credibility: String,
+    #[serde(default)]
+    handling: String,
+    #[serde(default)]
+    assessment: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    conclusion: String,
+    #[serde(default)]
+    review_on: String,
+}
+
+/// The three forms of the analysis section: one handler, one store operation per action, then
+/// back to the report (or the report again with the error, in the page's language).
+pub async fn analysis_action(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Analyst(staff): Analyst,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<AnalysisForm>,
+) -> Result<Response, AppError> {
+    let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
+    if !same(&form.csrf, &staff.csrf) {
+        return Err(AppError::Forbidden);
+    }
+    let outcome: Result<(), AppError> = async {
+        let routed = RoutedReport::obtain(
+            state.store.as_ref(),
+            &staff.principal,
+            id,
+            "analysis",
+            state.clock.now(),
+        )
+        .await?;
+        let by = staff.principal.id;
+        let now = state.clock.now();
+        match action.as_str() {
+            "grading" => {
+                let grading =
+                    crate::staff::parse_grading(&form.source, &form.credibility, &form.handling)?;
+                let assessment = crate::staff::parse_assessment(&form.assessment)?;
+                state
+                    .store
+                    .grade(&routed, by, grading, assessment, now)
+                    .await?;
+            }
+            "checks" => {
+                let (kind, result) = crate::staff::parse_check(&form.kind, &form.result)?;
+                state
+                    .store
+                    .record_check(&routed, by, kind, result, now)
+                    .await?;
+            }
+            "conclusion" => {
+                let conclusion =
+                    crate::staff::parse_conclusion(&form.conclusion, &form.review_on, now.date())?;
+                state.store.conclude(&routed, by, conclusion, now).await?;
+            }
+            _ => return Err(AppError::NotFound),
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/reports/{id}")).into_response()),
+        Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(AppError::Forbidden) => Err(AppError::Forbidden),
+        Err(e) => {
+            let t = state.tr(locale);
+            let message = match &e {
+                AppError::Fields(f) => {
+                    f.0.values()
+                        .map(|code| t.get(&format!("field-error-{code}")))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+                other => t.get(&format!("error-{}", other.code())),
+            };
+            let status = e.status();
+            let page = report_page(&state, locale, &staff, id, Some(message)).await?;
+            Ok((status, page).into_response())
+        }
+    }
 }
 
 #[derive(Template)]

@@ -65,8 +65,9 @@ pub async fn report(
     )
     .await?
     .into_report();
+    let analysis = super::analysis_view(&state, &report).await?;
     Ok(Json(
-        json!({ "report": report_view(&state, report).await? }),
+        json!({ "report": report_view(&state, report).await?, "analysis": analysis }),
     ))
 }
 

@@ -1,6 +1,7 @@
 //! The staff JSON API under `/api/v1/staff/`: sessions, the queue, cases, reports, the
 //! gazetteer, the audit log and accounts. The console pages use it.
 
+mod analysis;
 mod cases;
 mod directory;
 mod session;
@@ -12,6 +13,7 @@ use axum::Router;
 use serde::Serialize;
 use vigie_store::{Event, Note};
 
+pub use analysis::{analysis_view, parse_assessment, parse_check, parse_conclusion, parse_grading};
 pub use session::login_with_password;
 
 pub fn router() -> Router<AppState> {
@@ -45,6 +47,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/communes", get(directory::communes))
         .route("/api/v1/staff/reports", get(directory::inbox))
         .route("/api/v1/staff/reports/{id}", get(directory::report))
+        .route("/api/v1/staff/reports/{id}/grading", post(analysis::grade))
+        .route("/api/v1/staff/reports/{id}/checks", post(analysis::check))
+        .route(
+            "/api/v1/staff/reports/{id}/conclusion",
+            post(analysis::conclude),
+        )
         .route("/api/v1/staff/audit", get(directory::audit))
         .route("/api/v1/staff/accounts", get(directory::accounts))
         .route("/api/v1/staff/ws", get(ws::upgrade))
