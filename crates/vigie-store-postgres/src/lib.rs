@@ -363,8 +363,12 @@ impl Store for PgStore {
     ) -> StoreResult<Report> {
         analysis::conclude(self, report, by, conclusion, at).await
     }
-    async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>> {
-        cases::inbox(self, departements).await
+    async fn inbox(
+        &self,
+        departements: &[DepartementCode],
+        filter: &InboxFilter,
+    ) -> StoreResult<Vec<ReportSummary>> {
+        cases::inbox(self, departements, filter).await
     }
 
     async fn commune(&self, insee: &InseeCode) -> StoreResult<Option<Commune>> {

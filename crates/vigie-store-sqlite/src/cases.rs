@@ -555,20 +555,52 @@ pub(crate) async fn report_versions(
 pub(crate) async fn inbox(
     s: &SqliteStore,
     departements: &[DepartementCode],
+    filter: &vigie_store::InboxFilter,
 ) -> StoreResult<Vec<ReportSummary>> {
     if departements.is_empty() {
         return Ok(Vec::new());
     }
     let marks = vec!["?"; departements.len()].join(", ");
+    // Each filter adds one condition and one bound value, in this order.
+    let mut n = departements.len();
+    let mut next = || {
+        n += 1;
+        "?".to_owned()
+    };
+    let mut conditions = String::new();
+    if filter.state.is_some() {
+        conditions.push_str(&format!(" AND r.state = {}", next()));
+    }
+    if filter.commune.is_some() {
+        conditions.push_str(&format!(" AND r.commune = {}", next()));
+    }
+    if filter.activity.is_some() {
+        conditions.push_str(&format!(" AND r.activity = {}", next()));
+    }
+    if filter.qualified_since.is_some() {
+        conditions.push_str(&format!(" AND r.qualified_at >= {}", next()));
+    }
     let sql = format!(
         "SELECT r.id, r.state, r.activity, r.commune, c.name AS commune_name, r.departement, r.weapons, r.qualified_at \
          FROM reports r LEFT JOIN communes c ON c.insee = r.commune \
-         WHERE r.qualified_at IS NOT NULL AND r.departement IN ({marks}) \
+         WHERE r.qualified_at IS NOT NULL AND r.departement IN ({marks}){conditions} \
          ORDER BY r.weapons DESC, r.qualified_at DESC"
     );
     let mut query = sqlx::query(&sql);
     for d in departements {
         query = query.bind(d.as_str());
+    }
+    if let Some(state) = filter.state {
+        query = query.bind(state.as_str());
+    }
+    if let Some(commune) = &filter.commune {
+        query = query.bind(commune.as_str().to_owned());
+    }
+    if let Some(activity) = filter.activity {
+        query = query.bind(activity.as_str());
+    }
+    if let Some(since) = filter.qualified_since {
+        query = query.bind(to_millis(since));
     }
     let rows = query.fetch_all(&s.read).await.map_err(map_err)?;
     rows.iter()

@@ -462,7 +462,7 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
     // Not in any inbox before qualification.
     let nord = [DepartementCode::parse("59").unwrap()];
     assert!(!store
-        .inbox(&nord)
+        .inbox(&nord, &InboxFilter::default())
         .await
         .unwrap()
         .iter()
@@ -471,12 +471,79 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
     let qualified = store.qualify(&case, now()).await.unwrap();
     assert_eq!(qualified.state, ReportState::Qualified);
     assert!(qualified.qualified_at.is_some());
-    let inbox = store.inbox(&nord).await.unwrap();
+    let inbox = store.inbox(&nord, &InboxFilter::default()).await.unwrap();
     let row = inbox.iter().find(|r| r.id == report.id).unwrap();
+    // Filters narrow the inbox; each can exclude the report.
+    let only = |filter: InboxFilter| {
+        let store = store.clone();
+        let nord = nord.clone();
+        async move {
+            store
+                .inbox(&nord, &filter)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.id == report.id)
+        }
+    };
+    let lille = InseeCode::parse("59350").unwrap();
+    assert!(
+        only(InboxFilter {
+            state: Some(ReportState::Qualified),
+            commune: Some(lille.clone()),
+            ..InboxFilter::default()
+        })
+        .await
+    );
+    assert!(
+        !only(InboxFilter {
+            state: Some(ReportState::Graded),
+            ..InboxFilter::default()
+        })
+        .await
+    );
+    assert!(
+        !only(InboxFilter {
+            commune: Some(InseeCode::parse("59017").unwrap()),
+            ..InboxFilter::default()
+        })
+        .await
+    );
+    assert!(
+        only(InboxFilter {
+            activity: Some(vigie_domain::report::Activity::StreetSale),
+            ..InboxFilter::default()
+        })
+        .await
+    );
+    assert!(
+        !only(InboxFilter {
+            activity: Some(vigie_domain::report::Activity::Storage),
+            ..InboxFilter::default()
+        })
+        .await
+    );
+    assert!(
+        only(InboxFilter {
+            qualified_since: Some(now() - time::Duration::hours(1)),
+            ..InboxFilter::default()
+        })
+        .await
+    );
+    assert!(
+        !only(InboxFilter {
+            qualified_since: Some(now() + time::Duration::hours(1)),
+            ..InboxFilter::default()
+        })
+        .await
+    );
     assert_eq!(row.commune_name.as_deref(), Some("Lille"));
     assert!(row.weapons);
     assert!(!store
-        .inbox(&[DepartementCode::parse("75").unwrap()])
+        .inbox(
+            &[DepartementCode::parse("75").unwrap()],
+            &InboxFilter::default()
+        )
         .await
         .unwrap()
         .iter()

@@ -204,7 +204,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Report>;
 
     /// Reports that have left the chat as qualified and belong to one of these départements.
-    async fn inbox(&self, departements: &[DepartementCode]) -> StoreResult<Vec<ReportSummary>>;
+    async fn inbox(
+        &self,
+        departements: &[DepartementCode],
+        filter: &InboxFilter,
+    ) -> StoreResult<Vec<ReportSummary>>;
 
     // --- geography --------------------------------------------------------------------------------
 

@@ -176,6 +176,16 @@ pub struct ReportVersion {
     pub fields: ReportFields,
 }
 
+/// What an analyst narrows the inbox to; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboxFilter {
+    pub state: Option<ReportState>,
+    pub commune: Option<InseeCode>,
+    pub activity: Option<Activity>,
+    /// Only reports qualified at or after this instant.
+    pub qualified_since: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportSummary {
     pub id: ReportId,

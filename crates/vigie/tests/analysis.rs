@@ -224,3 +224,47 @@ async fn the_report_page_forms_work_without_javascript() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn the_inbox_filters_by_state_commune_activity_and_age() {
+    let server = Server::start();
+    qualified_report(&server).await;
+    let analyst = server.staff("analyst", "cross.filtre", "59").await;
+    let count = |v: &serde_json::Value| v["reports"].as_array().unwrap().len();
+    for (query, expected) in [
+        ("", 1),
+        (
+            "?state=qualified&commune=59350&activity=street_sale&days=1",
+            1,
+        ),
+        ("?state=graded", 0),
+        ("?commune=59017", 0),
+        ("?activity=storage", 0),
+        ("?days=7", 1),
+    ] {
+        let (status, body) = analyst.get(&format!("/api/v1/staff/reports{query}")).await;
+        assert_eq!((status, count(&body)), (200, expected), "{query}");
+    }
+    for bad in [
+        "?state=nope",
+        "?commune=XYZ",
+        "?activity=x",
+        "?days=0",
+        "?days=abc",
+    ] {
+        let (status, body) = analyst.get(&format!("/api/v1/staff/reports{bad}")).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("filter-invalid")),
+            "{bad}"
+        );
+    }
+    assert_eq!(analyst.get("/api/v1/staff/reports?colour=red").await.0, 400);
+    // The page's filter form keeps its values and narrows the table.
+    let (status, page) = analyst.page("/staff/reports?activity=storage").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Aucun rapport qualifié"), "filtered out");
+    assert!(page.contains("<option value=\"storage\" selected>"));
+    let (_, page) = analyst.page("/staff/reports?activity=street_sale").await;
+    assert!(page.contains("Lille (59350)"));
+}

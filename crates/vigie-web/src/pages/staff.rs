@@ -21,7 +21,7 @@ use vigie_domain::report::{
     Product, SourceReliability, Weekday,
 };
 use vigie_domain::{
-    CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, Role,
+    CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, ReportState, Role,
 };
 use vigie_store::{CaseReader, RoutedReport};
 
@@ -417,6 +417,10 @@ struct InboxPage {
     me: Option<Me>,
     path: &'static str,
     lead: String,
+    states: Vec<Choice>,
+    activities: Vec<Choice>,
+    ages: Vec<Choice>,
+    commune_value: String,
     rows: Vec<InboxRow>,
 }
 
@@ -424,7 +428,10 @@ pub async fn inbox(
     State(state): State<AppState>,
     Lang(locale): Lang,
     Analyst(staff): Analyst,
+    query: Result<Query<crate::staff::InboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, AppError> {
+    let Query(query) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
+    let filter = query.filter(state.clock.now())?;
     let t = state.tr(locale);
     let deps: Vec<&str> = staff
         .principal
@@ -434,7 +441,7 @@ pub async fn inbox(
         .collect();
     let rows = state
         .store
-        .inbox(&staff.principal.departements)
+        .inbox(&staff.principal.departements, &filter)
         .await?
         .into_iter()
         .map(|r| InboxRow {
@@ -461,6 +468,35 @@ pub async fn inbox(
         me: Some(me(&t, &staff, "/staff/reports")),
         path: "/staff/reports",
         lead: t.with("inbox-lead", &[("departements", deps.join(", "))]),
+        states: choices(
+            &t,
+            "state",
+            [
+                ReportState::Qualified,
+                ReportState::Graded,
+                ReportState::Corroborating,
+                ReportState::Corroborated,
+                ReportState::Unconfirmed,
+            ]
+            .iter()
+            .map(|s| s.as_str()),
+            Some(query.state.trim()),
+        ),
+        activities: choices(
+            &t,
+            "activity",
+            Activity::ALL.iter().map(|a| a.as_str()),
+            Some(query.activity.trim()),
+        ),
+        ages: ["1", "7", "30", "90"]
+            .into_iter()
+            .map(|d| Choice {
+                value: d,
+                label: t.get(&format!("filter-days-{d}")),
+                selected: query.days.trim() == d,
+            })
+            .collect(),
+        commune_value: query.commune.clone(),
         rows,
         t,
     })

@@ -32,11 +32,76 @@ pub async fn communes(
     Ok(Json(json!({ "communes": found })))
 }
 
+/// The inbox filters, as a query string carries them: `state`, `commune` (INSEE code),
+/// `activity`, `days` (qualified in the last N days). Empty means any.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboxQuery {
+    pub state: String,
+    pub commune: String,
+    pub activity: String,
+    pub days: String,
+}
+
+impl InboxQuery {
+    pub fn filter(
+        &self,
+        now: vigie_domain::Timestamp,
+    ) -> Result<vigie_store::InboxFilter, AppError> {
+        let blank = |s: &str| s.trim().is_empty();
+        Ok(vigie_store::InboxFilter {
+            state: if blank(&self.state) {
+                None
+            } else {
+                Some(
+                    vigie_domain::ReportState::parse(self.state.trim())
+                        .ok_or(AppError::Invalid("filter-invalid"))?,
+                )
+            },
+            commune: if blank(&self.commune) {
+                None
+            } else {
+                Some(
+                    vigie_domain::InseeCode::parse(&self.commune)
+                        .map_err(|_| AppError::Invalid("filter-invalid"))?,
+                )
+            },
+            activity: if blank(&self.activity) {
+                None
+            } else {
+                Some(
+                    vigie_domain::report::Activity::parse(&self.activity)
+                        .ok_or(AppError::Invalid("filter-invalid"))?,
+                )
+            },
+            qualified_since: if blank(&self.days) {
+                None
+            } else {
+                let days: i64 = self
+                    .days
+                    .trim()
+                    .parse()
+                    .map_err(|_| AppError::Invalid("filter-invalid"))?;
+                if !(1..=3650).contains(&days) {
+                    return Err(AppError::Invalid("filter-invalid"));
+                }
+                Some(now - time::Duration::days(days))
+            },
+        })
+    }
+}
+
 pub async fn inbox(
     State(state): State<AppState>,
     analyst: Analyst,
+    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let rows = state.store.inbox(&analyst.0.principal.departements).await?;
+    let Query(query) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
+    let filter = query.filter(state.clock.now())?;
+    let rows = state
+        .store
+        .inbox(&analyst.0.principal.departements, &filter)
+        .await?;
     let reports: Vec<Value> = rows
         .into_iter()
         .map(|r| {
