@@ -193,3 +193,17 @@ mod key_tests {
         assert_eq!(search_key("  Œuilly "), "oeuilly");
     }
 }
+
+impl std::str::FromStr for DepartementCode {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl std::str::FromStr for InseeCode {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}

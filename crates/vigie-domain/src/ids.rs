@@ -52,3 +52,16 @@ id_type!(
     /// A staff account.
     StaffId
 );
+
+id_type!(
+    /// A receiving unit (sûreté départementale, drug squad, gendarmerie unit, OFAST, customs).
+    UnitId
+);
+id_type!(
+    /// A point de deal: a dealing spot that several reports may describe.
+    DealPointId
+);
+id_type!(
+    /// One sending of a sanitised dossier to a unit.
+    DisseminationId
+);

@@ -4,6 +4,7 @@
 //! every value that exists is valid (parse, don't validate), and every state change goes
 //! through a state machine that refuses illegal transitions with a typed error.
 
+pub mod chain;
 pub mod clock;
 pub mod conversation;
 pub mod geo;
@@ -17,7 +18,7 @@ pub mod staff;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use conversation::{Author, CloseOutcome, ConversationState, EventKind};
 pub use geo::{search_key, DepartementCode, InseeCode};
-pub use ids::{ConversationId, ReportId, StaffId};
+pub use ids::{ConversationId, DealPointId, DisseminationId, ReportId, StaffId, UnitId};
 pub use locale::Locale;
 pub use message::{ClientId, MessageBody, NoteBody, ReasonText};
 pub use receipt::ReceiptCode;

@@ -30,6 +30,14 @@ pub enum Permission {
     ReadAuditLog,
     /// List and manage staff accounts (no case content).
     ManageAccounts,
+    /// Manage units, the routing table and retention rules (no case content).
+    ManageUnits,
+    /// Read the dossiers disseminated to one's unit, acknowledge them, record outcomes.
+    ReadDisseminated,
+    /// See aggregate statistics (no case content).
+    ViewStatistics,
+    /// See the map: reports per département, and the points de deal of one's départements.
+    ViewMap,
 }
 
 impl Role {
@@ -53,7 +61,13 @@ impl Role {
             ) | (R::Supervisor, P::ReadAllConversations)
                 | (R::Analyst, P::ReadRoutedReports)
                 | (R::Auditor, P::ReadAuditLog)
-                | (R::Admin, P::ManageAccounts)
+                | (R::Admin, P::ManageAccounts | P::ManageUnits)
+                | (R::Investigator, P::ReadDisseminated)
+                | (
+                    R::Supervisor | R::Analyst | R::Auditor | R::Admin,
+                    P::ViewStatistics
+                )
+                | (R::Supervisor | R::Analyst, P::ViewMap)
         )
     }
 
@@ -162,6 +176,8 @@ mod tests {
             Permission::ReadAllConversations,
             Permission::HandleConversations,
             Permission::ReadRoutedReports,
+            Permission::ReadDisseminated,
+            Permission::ViewMap,
         ] {
             assert!(!Role::Admin.may(p));
             assert!(!Role::Auditor.may(p));

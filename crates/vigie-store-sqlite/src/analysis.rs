@@ -10,7 +10,7 @@ use vigie_domain::report::{CheckKind, Conclusion, FieldErrors, Grading};
 use vigie_domain::{ReasonText, ReportId, ReportState, StaffId, Timestamp, TransitionError};
 use vigie_store::{Check, Report, RoutedReport, StoreError, StoreResult};
 
-async fn load(tx: &mut Transaction<'_, Sqlite>, id: ReportId) -> StoreResult<Report> {
+pub(crate) async fn load(tx: &mut Transaction<'_, Sqlite>, id: ReportId) -> StoreResult<Report> {
     let row = sqlx::query(&format!("SELECT {REPORT_COLS} FROM reports WHERE id = ?"))
         .bind(id.to_string())
         .fetch_optional(&mut **tx)
@@ -28,7 +28,7 @@ async fn check_count(tx: &mut Transaction<'_, Sqlite>, id: ReportId) -> StoreRes
         .map_err(map_err)
 }
 
-fn analysis_audit(
+pub(crate) fn analysis_audit(
     by: StaffId,
     action: &'static str,
     id: ReportId,

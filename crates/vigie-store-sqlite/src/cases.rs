@@ -488,7 +488,10 @@ pub(crate) async fn qualify(
     let departement = commune_departement(&mut tx, &insee)
         .await?
         .ok_or_else(unknown_commune)?;
-    sqlx::query("UPDATE reports SET state = ?, departement = ?, qualified_at = ?, updated_at = ? WHERE id = ?")
+    // The report's position is its commune's centroid, when the gazetteer has one.
+    sqlx::query("UPDATE reports SET state = ?, departement = ?, qualified_at = ?, updated_at = ?, \
+                 lat = (SELECT lat FROM communes WHERE insee = reports.commune), \
+                 lon = (SELECT lon FROM communes WHERE insee = reports.commune) WHERE id = ?")
         .bind(next.as_str())
         .bind(&departement)
         .bind(to_millis(at))
@@ -626,15 +629,43 @@ pub(crate) async fn inbox(
         .collect()
 }
 
-pub(crate) async fn audit_log(s: &SqliteStore, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-    let rows = sqlx::query(
+pub(crate) async fn audit_log(
+    s: &SqliteStore,
+    filter: &vigie_store::AuditFilter,
+    limit: u32,
+) -> StoreResult<Vec<AuditEntry>> {
+    let mut sql = String::from(
         "SELECT a.id, a.at, s.username, a.action, a.target, a.purpose FROM audit_log a \
-         LEFT JOIN staff s ON s.id = a.staff_id ORDER BY a.id DESC LIMIT ?",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(&s.read)
-    .await
-    .map_err(map_err)?;
+         LEFT JOIN staff s ON s.id = a.staff_id WHERE 1 = 1",
+    );
+    if filter.actor.is_some() {
+        sql.push_str(" AND s.username = ?");
+    }
+    if filter.action.is_some() {
+        sql.push_str(" AND a.action = ?");
+    }
+    if filter.purpose.is_some() {
+        sql.push_str(" AND a.purpose = ?");
+    }
+    if filter.since.is_some() {
+        sql.push_str(" AND a.at >= ?");
+    }
+    if filter.until.is_some() {
+        sql.push_str(" AND a.at < ?");
+    }
+    sql.push_str(" ORDER BY a.id DESC LIMIT ?");
+    let mut query = sqlx::query(&sql);
+    for text in [&filter.actor, &filter.action, &filter.purpose].into_iter().flatten() {
+        query = query.bind(text.clone());
+    }
+    for at in [filter.since, filter.until].into_iter().flatten() {
+        query = query.bind(to_millis(at));
+    }
+    let rows = query
+        .bind(i64::from(limit))
+        .fetch_all(&s.read)
+        .await
+        .map_err(map_err)?;
     rows.iter()
         .map(|row| {
             Ok(AuditEntry {

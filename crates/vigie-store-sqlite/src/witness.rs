@@ -145,7 +145,20 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
         .ok_or(StoreError::NotFound)?;
     let state: String = get(&row, "state")?;
     let operator: Option<String> = get(&row, "operator_id")?;
-    if state == "closed" {
+    // A closed conversation takes one more witness message only as the answer to a follow-up
+    // question the cell left in the thread.
+    let open_question: Option<i64> = if state == "closed" && msg.writer == Writer::Witness {
+        sqlx::query_scalar(
+            "SELECT id FROM follow_ups WHERE conversation_id = ? AND answer_seq IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(&conv)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+    } else {
+        None
+    };
+    if state == "closed" && open_question.is_none() {
         return Err(StoreError::Closed);
     }
     let staff = match msg.writer {
@@ -169,6 +182,15 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
         msg.at,
     )
     .await?;
+    if let Some(question) = open_question {
+        sqlx::query("UPDATE follow_ups SET answer_seq = ?, answered_at = ? WHERE id = ?")
+            .bind(i64::try_from(event.seq).unwrap_or(i64::MAX))
+            .bind(to_millis(msg.at))
+            .bind(question)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
     tx.commit().await.map_err(map_err)?;
     Ok(Appended {
         seq: event.seq,

@@ -4,7 +4,7 @@
 //! be built here, after the check, so a handler that forgets to authorize does not compile.
 //! Every grant of read access writes an audit row with its purpose.
 
-use crate::{NewAudit, Report, Store, StoreError, StoreResult};
+use crate::{Dissemination, NewAudit, Report, Store, StoreError, StoreResult};
 use vigie_domain::{
     ConversationId, DepartementCode, Permission, ReportId, Role, StaffId, Timestamp,
 };
@@ -148,5 +148,52 @@ impl RoutedReport {
             })
             .await?;
         Ok(Self { report: found })
+    }
+}
+
+/// An investigator may read this dossier: it was disseminated to their unit. The grant is
+/// audited.
+#[derive(Debug, Clone)]
+pub struct UnitDossier {
+    dissemination: Dissemination,
+}
+
+impl UnitDossier {
+    pub fn dissemination(&self) -> &Dissemination {
+        &self.dissemination
+    }
+
+    pub fn into_dissemination(self) -> Dissemination {
+        self.dissemination
+    }
+
+    pub async fn obtain(
+        store: &dyn Store,
+        who: &StaffPrincipal,
+        id: vigie_domain::DisseminationId,
+        purpose: &'static str,
+        at: Timestamp,
+    ) -> StoreResult<Self> {
+        if !who.role.may(Permission::ReadDisseminated) {
+            return Err(StoreError::Forbidden);
+        }
+        let unit = store.unit_of(who.id).await?;
+        let found = store.dissemination(id).await?.ok_or(StoreError::NotFound)?;
+        if unit != Some(found.unit) {
+            // Same answer as a missing dossier: a unit learns nothing about another's.
+            return Err(StoreError::NotFound);
+        }
+        store
+            .audit(NewAudit {
+                actor: Some(who.id),
+                action: "read_dossier",
+                target: format!("report:{}", found.report),
+                purpose,
+                at,
+            })
+            .await?;
+        Ok(Self {
+            dissemination: found,
+        })
     }
 }

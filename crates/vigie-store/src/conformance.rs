@@ -14,14 +14,14 @@ use vigie_domain::{ConversationState, EventKind, Locale, ReportState, Role};
 
 type Dyn = Arc<dyn Store>;
 
-fn rng() -> StdRng {
+pub(crate) fn rng() -> StdRng {
     static SEED: Mutex<u64> = Mutex::new(1);
     let mut seed = SEED.lock().unwrap();
     *seed += 1;
     StdRng::seed_from_u64(*seed ^ 0x5eed_u64.wrapping_mul(std::process::id().into()))
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     truncate_millis(time::OffsetDateTime::now_utc())
 }
 
@@ -77,7 +77,7 @@ pub async fn seed_geo(store: &dyn Store) {
         .unwrap();
 }
 
-async fn staff(store: &dyn Store, role: Role, deps: &[&str]) -> StaffPrincipal {
+pub(crate) async fn staff(store: &dyn Store, role: Role, deps: &[&str]) -> StaffPrincipal {
     let username = unique(role.as_str());
     let id = StaffId::random(&mut rng());
     store
@@ -105,7 +105,7 @@ async fn staff(store: &dyn Store, role: Role, deps: &[&str]) -> StaffPrincipal {
     }
 }
 
-async fn conversation(store: &dyn Store) -> (ConversationId, String) {
+pub(crate) async fn conversation(store: &dyn Store) -> (ConversationId, String) {
     let id = ConversationId::random(&mut rng());
     let token = unique("token");
     store
@@ -121,7 +121,7 @@ async fn conversation(store: &dyn Store) -> (ConversationId, String) {
     (id, token)
 }
 
-fn witness_msg(conversation: ConversationId, client_id: &str, body: &str) -> NewMessage {
+pub(crate) fn witness_msg(conversation: ConversationId, client_id: &str, body: &str) -> NewMessage {
     NewMessage {
         conversation,
         writer: Writer::Witness,
@@ -131,7 +131,10 @@ fn witness_msg(conversation: ConversationId, client_id: &str, body: &str) -> New
     }
 }
 
-async fn taken(store: &dyn Store, officer: &StaffPrincipal) -> (ConversationId, AssignedCase) {
+pub(crate) async fn taken(
+    store: &dyn Store,
+    officer: &StaffPrincipal,
+) -> (ConversationId, AssignedCase) {
     let (id, _) = conversation(store).await;
     let outcome = store
         .take(id, officer.id, ReportId::random(&mut rng()), now())
@@ -155,6 +158,7 @@ pub async fn run_all(store: Dyn) {
     communes_are_found_by_name_postcode_and_code(store.clone()).await;
     only_holders_and_leads_obtain_cases(store.clone()).await;
     the_cell_grades_checks_and_concludes(store.clone()).await;
+    crate::conformance_chain::run_all(store).await;
 }
 
 pub async fn messages_are_numbered_in_order_and_retries_are_not_duplicated(store: Dyn) {
@@ -356,7 +360,10 @@ pub async fn a_witness_who_leaves_can_no_longer_write(store: Dyn) {
         store.close_by_witness(id, now()).await,
         Err(StoreError::Closed)
     ));
-    let audit = store.audit_log(1000).await.unwrap();
+    let audit = store
+        .audit_log(&AuditFilter::default(), 1000)
+        .await
+        .unwrap();
     assert!(audit.iter().any(|a| a.action == "witness_closed"
         && a.target == format!("conversation:{id}")
         && a.actor.is_none()));
@@ -568,7 +575,7 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
         Err(StoreError::Transition(_))
     ));
 
-    let audit = store.audit_log(500).await.unwrap();
+    let audit = store.audit_log(&AuditFilter::default(), 500).await.unwrap();
     for action in ["take_conversation", "save_report", "qualify_report"] {
         assert!(audit
             .iter()
@@ -760,7 +767,10 @@ pub async fn only_holders_and_leads_obtain_cases(store: Dyn) {
         RoutedReport::obtain(s, &analyst, report.id, "t", now()).await,
         Err(StoreError::NotFound)
     ));
-    let audit = store.audit_log(1000).await.unwrap();
+    let audit = store
+        .audit_log(&AuditFilter::default(), 1000)
+        .await
+        .unwrap();
     assert!(audit
         .iter()
         .any(|a| a.action == "read_conversation"
@@ -906,7 +916,7 @@ pub async fn the_cell_grades_checks_and_concludes(store: Dyn) {
         Err(StoreError::Transition(_))
     ));
 
-    let audit = s.audit_log(2000).await.unwrap();
+    let audit = s.audit_log(&AuditFilter::default(), 2000).await.unwrap();
     for action in [
         "grade_report",
         "record_check",

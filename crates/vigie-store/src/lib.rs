@@ -6,20 +6,24 @@
 
 mod capability;
 pub mod conformance;
+mod conformance_chain;
 mod error;
 mod hint;
 mod model;
+pub mod stats;
 
-pub use capability::{AssignedCase, CaseReader, RoutedReport, StaffPrincipal};
+pub use capability::{AssignedCase, CaseReader, RoutedReport, StaffPrincipal, UnitDossier};
 pub use error::StoreError;
 pub use hint::Hint;
 pub use model::*;
 
 use async_trait::async_trait;
+use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
 use vigie_domain::report::{CheckKind, Conclusion, Grading};
 use vigie_domain::{
-    Author, ClientId, CloseOutcome, ConversationId, DepartementCode, InseeCode, MessageBody,
-    NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp, Username,
+    Author, ClientId, CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId,
+    InseeCode, MessageBody, NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp,
+    UnitId, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -229,7 +233,128 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records an access that changes nothing (a read of case content, an export).
     async fn audit(&self, entry: NewAudit) -> StoreResult<()>;
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    async fn audit_log(&self, filter: &AuditFilter, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+
+    // --- units and the routing table (admin; no case content) --------------------------------------
+
+    /// Creates a unit with its départements. `Conflict` if the name is taken.
+    async fn create_unit(&self, unit: NewUnit, by: StaffId, at: Timestamp) -> StoreResult<()>;
+    /// Replaces a unit's départements (its rows in the routing table).
+    async fn set_unit_departements(
+        &self,
+        unit: UnitId,
+        departements: Vec<DepartementCode>,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    async fn units(&self) -> StoreResult<Vec<Unit>>;
+    async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>>;
+    /// The units that may receive dossiers about this département.
+    async fn units_for(&self, departement: &DepartementCode) -> StoreResult<Vec<Unit>>;
+    /// Makes an investigator a member of a unit (one unit each).
+    async fn assign_unit(&self, staff: StaffId, unit: UnitId) -> StoreResult<()>;
+    async fn unit_of(&self, staff: StaffId) -> StoreResult<Option<UnitId>>;
+
+    // --- dissemination and outcomes ------------------------------------------------------------
+
+    /// Sends the sanitised dossier of a corroborated or unconfirmed report to a unit of the
+    /// report's département. The first sending moves the report to `disseminated`.
+    async fn disseminate(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        new: NewDissemination,
+        at: Timestamp,
+    ) -> StoreResult<Dissemination>;
+    async fn disseminations_of_report(&self, report: ReportId) -> StoreResult<Vec<Dissemination>>;
+    async fn disseminations_to_unit(&self, unit: UnitId) -> StoreResult<Vec<Dissemination>>;
+    async fn dissemination(&self, id: DisseminationId) -> StoreResult<Option<Dissemination>>;
+    /// The unit acknowledges receipt; the first acknowledgement moves the report on.
+    async fn acknowledge(
+        &self,
+        dossier: &UnitDossier,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<Dissemination>;
+    /// Records an outcome on an acknowledged dossier (and on the report's point de deal).
+    async fn record_outcome(
+        &self,
+        dossier: &UnitDossier,
+        by: StaffId,
+        outcome: Outcome,
+        at: Timestamp,
+    ) -> StoreResult<OutcomeRecord>;
+    /// The analyst closes a report whose life in the cell is over.
+    async fn close_report(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<Report>;
+
+    // --- points de deal ------------------------------------------------------------------------
+
+    /// Creates a point de deal at the report's place and links the report to it.
+    async fn create_deal_point(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        new: NewDealPoint,
+        at: Timestamp,
+    ) -> StoreResult<DealPoint>;
+    /// Links the report to an existing point de deal of one of the analyst's départements.
+    async fn link_deal_point(
+        &self,
+        report: &RoutedReport,
+        point: DealPointId,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<DealPoint>;
+    async fn set_deal_point_status(
+        &self,
+        point: DealPointId,
+        status: DealPointStatus,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<DealPoint>;
+    async fn deal_points(&self, departements: &[DepartementCode]) -> StoreResult<Vec<DealPoint>>;
+    async fn deal_point(&self, id: DealPointId) -> StoreResult<Option<DealPoint>>;
+    async fn deal_point_history(&self, id: DealPointId) -> StoreResult<Vec<DealPointEvent>>;
+    async fn deal_point_of(&self, report: ReportId) -> StoreResult<Option<DealPointId>>;
+    async fn deal_point_reports(&self, id: DealPointId) -> StoreResult<Vec<ReportSummary>>;
+
+    // --- follow-up questions ---------------------------------------------------------------------
+
+    /// Puts the analyst's question in the witness's thread; it waits there until they come back
+    /// with their receipt code, and their next message is the answer.
+    async fn ask_follow_up(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        question: MessageBody,
+        at: Timestamp,
+    ) -> StoreResult<(FollowUp, Appended)>;
+    async fn follow_ups(&self, report: ReportId) -> StoreResult<Vec<FollowUp>>;
+
+    // --- retention and statistics -----------------------------------------------------------------
+
+    async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>>;
+    async fn set_retention_rule(
+        &self,
+        rule: RetentionRule,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Removes the personal content of every report whose retention has run out at `now`;
+    /// counts, dates, départements, activities and outcomes remain for statistics.
+    async fn purge(&self, now: Timestamp) -> StoreResult<PurgeReport>;
+    /// Reports per département code (qualified ones), for the map.
+    async fn reports_per_departement(&self) -> StoreResult<Vec<(DepartementCode, u64)>>;
+    async fn statistics(&self, since: Timestamp, until: Timestamp) -> StoreResult<Statistics>;
+    /// Stored département outlines (GeoJSON geometry per code), for the map.
+    async fn departement_outlines(&self) -> StoreResult<Vec<(Departement, String)>>;
+    async fn import_outlines(&self, outlines: Vec<(DepartementCode, String)>) -> StoreResult<u64>;
+    async fn departements(&self) -> StoreResult<Vec<Departement>>;
 }
 
 /// Who wrote a message, as the store needs it.

@@ -236,3 +236,156 @@ pub struct AuditEntry {
     pub target: String,
     pub purpose: String,
 }
+
+/// What an auditor narrows the audit log to; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub purpose: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+// --- after the cell: units, dissemination, outcomes, points de deal, follow-ups, retention ----
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    pub id: vigie_domain::UnitId,
+    pub name: String,
+    pub kind: vigie_domain::chain::UnitKind,
+    /// The départements whose dossiers this unit may receive (the routing table).
+    pub departements: Vec<DepartementCode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub id: vigie_domain::UnitId,
+    pub name: vigie_domain::chain::UnitName,
+    pub kind: vigie_domain::chain::UnitKind,
+    pub departements: Vec<DepartementCode>,
+}
+
+/// A part of the transcript the analyst chose to include in a dossier.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Excerpt {
+    /// `witness` or `officer`.
+    pub author: String,
+    pub at: Timestamp,
+    pub text: String,
+}
+
+/// The sanitised dossier a unit receives: facts, grading and assessment; nothing about the
+/// witness (no receipt code, no conversation, no provenance), and transcript excerpts only
+/// when the analyst chose them. Frozen at dissemination.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Dossier {
+    pub report: ReportId,
+    pub departement: Option<DepartementCode>,
+    pub commune_name: Option<String>,
+    pub position: Option<(f64, f64)>,
+    pub fields: ReportFields,
+    pub grading: Option<vigie_domain::report::Grading>,
+    pub assessment: Option<String>,
+    /// `corroborated` or `unconfirmed`, as concluded by the cell.
+    pub conclusion: ReportState,
+    pub review_on: Option<time::Date>,
+    pub checks: Vec<(vigie_domain::report::CheckKind, String)>,
+    pub excerpts: Vec<Excerpt>,
+    pub deal_point: Option<String>,
+    pub qualified_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeRecord {
+    pub id: i64,
+    pub outcome: vigie_domain::chain::Outcome,
+    pub by: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dissemination {
+    pub id: vigie_domain::DisseminationId,
+    pub report: ReportId,
+    pub unit: vigie_domain::UnitId,
+    pub unit_name: String,
+    pub by: String,
+    pub at: Timestamp,
+    pub dossier: Dossier,
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<String>,
+    pub outcomes: Vec<OutcomeRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDissemination {
+    pub id: vigie_domain::DisseminationId,
+    pub unit: vigie_domain::UnitId,
+    /// Sequence numbers of the thread's messages to include; empty for none.
+    pub excerpts: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DealPoint {
+    pub id: vigie_domain::DealPointId,
+    pub label: String,
+    pub departement: DepartementCode,
+    pub commune: Option<InseeCode>,
+    pub commune_name: Option<String>,
+    pub position: Option<(f64, f64)>,
+    pub status: vigie_domain::chain::DealPointStatus,
+    /// The place and time pattern of the report it was created from, for candidate matching.
+    pub profile: ReportFields,
+    pub reports: u32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DealPointEvent {
+    pub at: Timestamp,
+    pub by: Option<String>,
+    /// `created`, `linked`, `status`, `outcome`.
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDealPoint {
+    pub id: vigie_domain::DealPointId,
+    pub label: vigie_domain::ReasonText,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FollowUp {
+    pub id: i64,
+    pub question: String,
+    pub asked_by: String,
+    pub asked_at: Timestamp,
+    pub answer: Option<String>,
+    pub answered_at: Option<Timestamp>,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeReport {
+    pub reports: u64,
+}
+
+/// Aggregates without personal data: what survives a purge.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Statistics {
+    /// Reports created per day (UTC date, count).
+    pub per_day: Vec<(time::Date, u64)>,
+    /// Qualified reports per département code.
+    pub per_departement: Vec<(DepartementCode, u64)>,
+    pub by_activity: Vec<(String, u64)>,
+    pub by_state: Vec<(ReportState, u64)>,
+    pub by_outcome: Vec<(String, u64)>,
+    /// Stage name → (reports that reached it, median milliseconds from the previous stage).
+    pub stages: Vec<(String, u64, Option<i64>)>,
+    /// Seizures: product and unit → total.
+    pub seizures: Vec<(String, String, f64)>,
+    pub arrests: u64,
+}

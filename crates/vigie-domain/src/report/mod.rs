@@ -2,6 +2,7 @@
 
 mod fields;
 mod grading;
+pub mod matching;
 mod state;
 
 pub use fields::{
