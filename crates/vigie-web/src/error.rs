@@ -59,6 +59,11 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict("question_pending") => AppError::Conflict("question-pending"),
+            StoreError::Conflict("not_acknowledged") => AppError::Conflict("not-acknowledged"),
+            StoreError::Conflict("already_acknowledged") => {
+                AppError::Conflict("already-acknowledged")
+            }
             StoreError::Conflict(_) => AppError::Conflict("conflict"),
             StoreError::AlreadyTaken => AppError::Conflict("already-taken"),
             StoreError::Closed => AppError::Conflict("conversation-closed"),

@@ -10,8 +10,25 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::sync::Arc;
 use vigie_domain::Locale;
 
-const FR: &str = include_str!("../locales/fr.ftl");
-const EN: &str = include_str!("../locales/en.ftl");
+// One file per area of the product, joined into one resource per language.
+const FR: &str = concat!(
+    include_str!("../locales/fr.ftl"),
+    "\n",
+    include_str!("../locales/fr-admin.ftl"),
+    "\n",
+    include_str!("../locales/fr-dossiers.ftl"),
+    "\n",
+    include_str!("../locales/fr-chain.ftl"),
+);
+const EN: &str = concat!(
+    include_str!("../locales/en.ftl"),
+    "\n",
+    include_str!("../locales/en-admin.ftl"),
+    "\n",
+    include_str!("../locales/en-dossiers.ftl"),
+    "\n",
+    include_str!("../locales/en-chain.ftl"),
+);
 
 pub struct I18n {
     fr: FluentBundle<FluentResource>,

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod crypto;
 pub mod error;
+pub mod export;
 pub mod hub;
 pub mod i18n;
 pub mod metrics;
@@ -214,4 +215,28 @@ where
             Err(_) => Err(error::AppError::BadRequest("json-invalid")),
         }
     }
+}
+
+/// Runs the retention purge at start-up and then every hour, with the state's clock as "now",
+/// until shutdown. Several nodes may run it at once: each report is purged in its own
+/// transaction that re-checks its state, so a report is purged once.
+pub fn start_purge_job(state: &AppState) {
+    let store = state.store.clone();
+    let clock = state.clock.clone();
+    let cancel = state.shutdown.clone();
+    state.tasks.spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = every.tick() => {
+                    match store.purge(clock.now()).await {
+                        Ok(done) if done.reports > 0 => tracing::info!(reports = done.reports, "retention purge"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+                    }
+                }
+            }
+        }
+    });
 }

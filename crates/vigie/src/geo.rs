@@ -101,6 +101,27 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<(Vec<Departement>, Vec<Commune>)> 
     Ok((parse_departements(&deps)?, parse_communes(&communes)?))
 }
 
+/// Reads `departements.geojson` (département outlines) from a directory, if present: each
+/// outline is checked by the map module, then kept as its GeoJSON geometry.
+pub fn read_outlines(dir: &Path) -> anyhow::Result<Vec<(DepartementCode, String)>> {
+    let path = dir.join("departements.geojson");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path).context("reading departements.geojson")?;
+    vigie_render::map::parse_feature_collection(&text)
+        .map_err(|e| anyhow::anyhow!("departements.geojson: {e}"))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).context("departements.geojson")?;
+    let mut out = Vec::new();
+    for feature in doc["features"].as_array().into_iter().flatten() {
+        let code = feature["properties"]["code"].as_str().unwrap_or_default();
+        let code = DepartementCode::parse(code)
+            .map_err(|_| anyhow::anyhow!("departements.geojson: bad code {code:?}"))?;
+        out.push((code, feature["geometry"].to_string()));
+    }
+    Ok(out)
+}
+
 pub fn builtin() -> anyhow::Result<(Vec<Departement>, Vec<Commune>)> {
     Ok((
         parse_departements(BUILTIN_DEPARTEMENTS)?,

@@ -2,6 +2,7 @@
 //! router, serve until a shutdown signal, then wait for every live task to end.
 
 pub mod config;
+pub mod demo_units;
 pub mod geo;
 pub mod staff_cli;
 pub mod telemetry;
@@ -156,6 +157,7 @@ pub async fn serve(
     if vigie_web::start_hint_bridge(&state).await? {
         tracing::info!("shared database: live hints cross nodes");
     }
+    vigie_web::start_purge_job(&state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

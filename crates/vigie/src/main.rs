@@ -77,6 +77,9 @@ enum StaffCommand {
         /// Départements of an analyst, comma-separated (e.g. 59,62).
         #[arg(long, value_delimiter = ',')]
         departements: Vec<String>,
+        /// The unit an investigator belongs to, by its exact name (see /staff/units).
+        #[arg(long)]
+        unit: Option<String>,
     },
 }
 
@@ -154,6 +157,7 @@ async fn run() -> anyhow::Result<()> {
                     role,
                     username,
                     departements,
+                    unit,
                 },
         } => {
             let mut password = String::new();
@@ -162,7 +166,15 @@ async fn run() -> anyhow::Result<()> {
                 .read_line(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            vigie::staff_cli::add(store.as_dyn(), role, &username, password, &departements).await?;
+            vigie::staff_cli::add(
+                store.as_dyn(),
+                role,
+                &username,
+                password,
+                &departements,
+                unit.as_deref(),
+            )
+            .await?;
             println!("account {username} created ({})", role.as_str());
             store.close().await;
             Ok(())
@@ -172,8 +184,10 @@ async fn run() -> anyhow::Result<()> {
         } => {
             let (deps, communes) = vigie::geo::read_dir(&dir)?;
             let with_centroid = communes.iter().filter(|c| c.lat.is_some()).count();
+            let outlines = vigie::geo::read_outlines(&dir)?;
             let n = store.as_dyn().import_geo(deps, communes).await?;
-            println!("{n} communes imported ({with_centroid} with a centroid)");
+            let shapes = store.as_dyn().import_outlines(outlines).await?;
+            println!("{n} communes imported ({with_centroid} with a centroid), {shapes} département outlines");
             store.close().await;
             Ok(())
         }

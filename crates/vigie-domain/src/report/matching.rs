@@ -154,16 +154,59 @@ fn distance_score(metres: f64) -> f64 {
 // Place text
 
 const STOP_WORDS: &[&str] = &[
-    "a", "au", "aux", "l", "d", "la", "le", "les", "de", "du", "des", "un", "une", "et", "ou",
-    "en", "y", "il", "rue", "r", "avenue", "bd", "boulevard", "bld", "blvd", "pres", "proche",
-    "devant", "derriere", "face", "cote", "niveau", "coin", "angle", "entre", "sur", "sous",
-    "dans", "chez", "vers", "par", "pour", "juste", "n", "numero", "ce", "cet", "cette",
+    "a",
+    "au",
+    "aux",
+    "l",
+    "d",
+    "la",
+    "le",
+    "les",
+    "de",
+    "du",
+    "des",
+    "un",
+    "une",
+    "et",
+    "ou",
+    "en",
+    "y",
+    "il",
+    "rue",
+    "r",
+    "avenue",
+    "bd",
+    "boulevard",
+    "bld",
+    "blvd",
+    "pres",
+    "proche",
+    "devant",
+    "derriere",
+    "face",
+    "cote",
+    "niveau",
+    "coin",
+    "angle",
+    "entre",
+    "sur",
+    "sous",
+    "dans",
+    "chez",
+    "vers",
+    "par",
+    "pour",
+    "juste",
+    "n",
+    "numero",
+    "ce",
+    "cet",
+    "cette",
 ];
 
 /// Words after which a single letter names a building or an entrance: "bâtiment A".
 const LABEL_WORDS: &[&str] = &[
-    "batiment", "hall", "entree", "tour", "escalier", "bloc", "porte", "immeuble", "cage",
-    "allee",
+    "batiment", "hall", "entree", "tour", "escalier", "bloc", "porte", "immeuble", "cage", "allee",
 ];
 
 fn expand(word: &str) -> &str {
@@ -427,7 +470,8 @@ pub fn candidates<K: Clone>(
         .enumerate()
         .filter_map(|(i, (_, point))| {
             let a = assess(report, &report_place, point, &place_key(point));
-            ((a.same_commune || a.nearby) && a.score >= MIN_SCORE).then_some((i, a.score, a.reasons))
+            ((a.same_commune || a.nearby) && a.score >= MIN_SCORE)
+                .then_some((i, a.score, a.reasons))
         })
         .collect();
     found.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -621,7 +665,11 @@ fn link_positions(positions: &[Option<(f64, f64)>], radius: f64, uf: &mut UnionF
     for offset in half_offsets() {
         let mut j = 0;
         for &(cell, a_start, a_end) in &cells {
-            let target = [cell[0] + offset[0], cell[1] + offset[1], cell[2] + offset[2]];
+            let target = [
+                cell[0] + offset[0],
+                cell[1] + offset[1],
+                cell[2] + offset[2],
+            ];
             while j < cells.len() && cells[j].0 < target {
                 j += 1;
             }
@@ -697,7 +745,11 @@ fn link_places_in_commune(
     let mut key_of: HashMap<Vec<u32>, usize> = HashMap::new();
     let mut keys: Vec<TextKey> = Vec::new();
     for &i in members {
-        let place = reports[i].place.as_deref().map(PlaceKey::new).unwrap_or_default();
+        let place = reports[i]
+            .place
+            .as_deref()
+            .map(PlaceKey::new)
+            .unwrap_or_default();
         if place.is_empty() {
             continue;
         }
@@ -748,6 +800,33 @@ fn link_places_in_commune(
         let min_overlap = ((threshold * len as f64).ceil() as usize).max(1);
         (len + 1).saturating_sub(min_overlap).min(len)
     };
+    // A sketch per key for a cheap exact bound on the shared words: one bit for each of the
+    // 64 most frequent words, plus the count of its other words.
+    let mut top: Vec<u32> = (0..vocabulary.len() as u32).collect();
+    top.sort_unstable_by_key(|&id| (std::cmp::Reverse(frequency[id as usize]), id));
+    let mut bit = vec![None; vocabulary.len()];
+    for (b, &id) in top.iter().take(64).enumerate() {
+        bit[id as usize] = Some(b);
+    }
+    let sketches: Vec<(u64, usize, usize)> = keys
+        .iter()
+        .map(|key| {
+            let mut mask = 0u64;
+            let mut others = 0;
+            for &id in &key.ids {
+                match bit[id as usize] {
+                    Some(b) => mask |= 1 << b,
+                    None => others += 1,
+                }
+            }
+            (mask, others, key.ids.len())
+        })
+        .collect();
+    let may_reach = |a: usize, b: usize| {
+        let ((ma, oa, la), (mb, ob, lb)) = (sketches[a], sketches[b]);
+        let most = (ma & mb).count_ones() as usize + oa.min(ob);
+        most as f64 >= t * (la + lb - most) as f64
+    };
     let mut by_size: Vec<usize> = (0..keys.len()).collect();
     by_size.sort_by_key(|&k| (keys[k].ids.len(), k));
     // Keys indexed under a word: all of them, and those with an unpositioned report (a key
@@ -768,7 +847,9 @@ fn link_places_in_commune(
             for &other in &index[id as usize] {
                 if seen[other] != k {
                     seen[other] = k;
-                    link_if_similar(key, &keys[other], t, uf);
+                    if may_reach(k, other) {
+                        link_if_similar(key, &keys[other], t, uf);
+                    }
                 }
             }
         }
@@ -786,14 +867,14 @@ fn link_if_similar(a: &TextKey, b: &TextKey, t: f64, uf: &mut UnionFind) {
     if (lb as f64) < t * la as f64 || (la as f64) < t * lb as f64 {
         return;
     }
+    let shared = common(&a.ids, &b.ids);
+    if (shared as f64) < t * (la + lb - shared) as f64 {
+        return; // Jaccard < t: cannot reach the threshold, skip the trigrams.
+    }
     if let (Some(x), Some(y)) = (a.unpositioned, b.unpositioned) {
         if uf.find(x) == uf.find(y) {
             return;
         }
-    }
-    let shared = common(&a.ids, &b.ids);
-    if (shared as f64) < t * (la + lb - shared) as f64 {
-        return; // Jaccard < t: cannot reach the threshold, skip the trigrams.
     }
     let similarity = similarity_from_counts(
         (la, lb, shared),
@@ -913,7 +994,10 @@ mod tests {
         assert!(c.tokens().contains(&"a".to_owned()));
         assert!(a.similarity(&c) < a.similarity(&b));
         assert!(a.similarity(&PlaceKey::new("parking de la gare")) < 0.2);
-        assert_eq!(PlaceKey::new("rue de la").similarity(&PlaceKey::new("rue de la")), 0.0);
+        assert_eq!(
+            PlaceKey::new("rue de la").similarity(&PlaceKey::new("rue de la")),
+            0.0
+        );
         assert!(
             PlaceKey::new("devant le hall 12 rue Jean-Jaurès")
                 .similarity(&PlaceKey::new("Hall 12, av. Jean Jaures"))
@@ -928,7 +1012,11 @@ mod tests {
         assert_eq!(hours_overlap(h(22, 2), h(3, 5)), 0.0);
         assert_eq!(hours_overlap(h(22, 2), h(23, 1)), 1.0);
         assert_eq!(hours_overlap(h(12, 22), h(18, 20)), 1.0);
-        assert_eq!(hours_overlap(h(10, 10), h(3, 4)), 1.0, "from == to is all day");
+        assert_eq!(
+            hours_overlap(h(10, 10), h(3, 4)),
+            1.0,
+            "from == to is all day"
+        );
         let a = SpotProfile {
             hours: Some(h(22, 2)),
             ..SpotProfile::default()
@@ -959,9 +1047,25 @@ mod tests {
         assert_eq!(p.hours, Some((1320, 150)));
         assert_eq!(p.position, Some((50.63, 3.06)));
         assert_eq!(p.commune, commune("59350"));
-        assert_eq!(SpotProfile::from_fields(&fields, Some((f64::NAN, 3.0))).position, None);
-        assert_eq!(SpotProfile::from_fields(&fields, Some((91.0, 3.0))).position, None);
-        for bad in ["24:00", "7:5", "ab:cd", "", ":", "12:000", "-1:00", "12", "１２:00"] {
+        assert_eq!(
+            SpotProfile::from_fields(&fields, Some((f64::NAN, 3.0))).position,
+            None
+        );
+        assert_eq!(
+            SpotProfile::from_fields(&fields, Some((91.0, 3.0))).position,
+            None
+        );
+        for bad in [
+            "24:00",
+            "7:5",
+            "ab:cd",
+            "",
+            ":",
+            "12:000",
+            "-1:00",
+            "12",
+            "１２:00",
+        ] {
             let f = ReportFields {
                 hours_from: Some(bad.into()),
                 ..fields.clone()
@@ -992,11 +1096,7 @@ mod tests {
             position: None,
             ..full(PARIS)
         };
-        let found = candidates(
-            &report,
-            &[(1, far), (2, border), (3, unknown_position)],
-            10,
-        );
+        let found = candidates(&report, &[(1, far), (2, border), (3, unknown_position)], 10);
         assert_eq!(found.iter().map(|c| c.key).collect::<Vec<_>>(), vec![2]);
         assert!(!found[0].reasons.contains(&Reason::SameCommune));
     }
@@ -1019,7 +1119,10 @@ mod tests {
         assert_eq!(candidates(&report, &points, 5).len(), 5);
         assert!(candidates(&report, &points, 0).is_empty());
         // Equal scores keep the input order.
-        let keys: Vec<usize> = candidates(&report, &points, 20).iter().map(|c| c.key).collect();
+        let keys: Vec<usize> = candidates(&report, &points, 20)
+            .iter()
+            .map(|c| c.key)
+            .collect();
         assert_eq!(keys, (0..20).collect::<Vec<_>>());
     }
 
@@ -1035,8 +1138,15 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|c| c.score.is_finite()));
         let groups = cluster(&[nan.clone(), full(PARIS), nan], 100.0);
-        assert_eq!(groups, vec![vec![0, 1, 2]], "no position: same commune, same text");
-        assert_eq!(cluster(&[full(PARIS), full(PARIS)], f64::NAN), vec![vec![0], vec![1]]);
+        assert_eq!(
+            groups,
+            vec![vec![0, 1, 2]],
+            "no position: same commune, same text"
+        );
+        assert_eq!(
+            cluster(&[full(PARIS), full(PARIS)], f64::NAN),
+            vec![vec![0], vec![1]]
+        );
         assert_eq!(cluster_grid_baseline(&[(f64::NAN, 0.0), PARIS], 100.0), 1);
         assert_eq!(cluster_grid_baseline(&[PARIS], f64::NAN), 0);
     }
@@ -1075,7 +1185,11 @@ mod tests {
             at(None, "75056", "cite des fleurs bat B"),
             at(None, "93066", "cite des fleurs bat B"), // other commune
             at(Some(PARIS), "75056", "Cité des Fleurs, bât. B"), // positioned: linked via text
-            at(Some(offset(PARIS, 3_000.0, 0.0)), "75056", "cité des fleurs bat b"),
+            at(
+                Some(offset(PARIS, 3_000.0, 0.0)),
+                "75056",
+                "cité des fleurs bat b",
+            ),
             at(None, "75056", "parking de la gare"),
             at(None, "75056", ""),
         ];
@@ -1121,8 +1235,24 @@ mod tests {
     }
 
     const WORDS: &[&str] = &[
-        "bat", "bâtiment", "B", "A", "cité", "des", "Fleurs", "fleur", "hall", "12", "rue",
-        "Jaurès", "parking", "gare", "tour", "C", "de", "la",
+        "bat",
+        "bâtiment",
+        "B",
+        "A",
+        "cité",
+        "des",
+        "Fleurs",
+        "fleur",
+        "hall",
+        "12",
+        "rue",
+        "Jaurès",
+        "parking",
+        "gare",
+        "tour",
+        "C",
+        "de",
+        "la",
     ];
 
     fn profile() -> impl Strategy<Value = SpotProfile> {
@@ -1158,7 +1288,10 @@ mod tests {
     }
 
     fn as_sets(groups: Vec<Vec<usize>>) -> BTreeSet<BTreeSet<usize>> {
-        groups.into_iter().map(|g| g.into_iter().collect()).collect()
+        groups
+            .into_iter()
+            .map(|g| g.into_iter().collect())
+            .collect()
     }
 
     proptest! {
@@ -1263,7 +1396,12 @@ mod tests {
         let mut scattered = Vec::with_capacity(n);
         let mut dense = Vec::with_capacity(n);
         let mut text = Vec::with_capacity(n);
-        let streets = ["cité des Fleurs", "rue Jean Jaurès", "place de la gare", "les Tilleuls"];
+        let streets = [
+            "cité des Fleurs",
+            "rue Jean Jaurès",
+            "place de la gare",
+            "les Tilleuls",
+        ];
         for i in 0..n {
             // Half over mainland France, half in a 10 km square around Paris.
             let position = if i % 2 == 0 {
@@ -1280,7 +1418,8 @@ mod tests {
                 position: Some(offset(PARIS, 3_000.0 * next(), 3_000.0 * next())),
                 ..SpotProfile::default()
             });
-            // Text only, 100 communes, a few thousand distinct places per commune.
+            // Text, 100 communes of 10,000 reports, 70 % without a position, near-duplicate
+            // places (4 streets × 6 letters × 800 numbers): ~120 M pairs to verify.
             let street = streets[(next() * 4.0) as usize % 4];
             text.push(SpotProfile {
                 commune: commune(&format!("{:05}", 75000 + (next() * 100.0) as u32)),
@@ -1297,7 +1436,11 @@ mod tests {
         let start = std::time::Instant::now();
         let cells = cluster_grid_baseline(&positions, 100.0);
         println!("baseline: {cells} cells in {:?}", start.elapsed());
-        for (name, reports) in [("scattered", &scattered), ("dense", &dense), ("text", &text)] {
+        for (name, reports) in [
+            ("scattered", &scattered),
+            ("dense", &dense),
+            ("text", &text),
+        ] {
             let start = std::time::Instant::now();
             let groups = cluster(reports, 100.0);
             println!("{name}: {} groups in {:?}", groups.len(), start.elapsed());

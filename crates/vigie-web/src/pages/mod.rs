@@ -1,6 +1,9 @@
 //! Server-rendered pages: the witness page and the staff console. Pages hold no logic of their
 //! own: the browser talks to the same JSON API as any other client.
 
+mod admin;
+mod chain;
+mod dossiers;
 mod staff;
 mod witness;
 
@@ -30,7 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/staff/reports/{id}/{action}", post(staff::analysis_action))
         .route("/staff/audit", get(staff::audit))
         .route("/staff/accounts", get(staff::accounts))
-        .route("/staff/dossiers", get(staff::dossiers))
+        .merge(admin::router())
+        .merge(dossiers::router())
+        .merge(chain::router())
 }
 
 pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {

@@ -28,18 +28,18 @@ use vigie_store::{CaseReader, RoutedReport};
 const LOGIN_COOKIE: &str = "vigie_login";
 
 pub struct NavLink {
-    href: &'static str,
-    label: String,
-    current: bool,
+    pub(crate) href: &'static str,
+    pub(crate) label: String,
+    pub(crate) current: bool,
 }
 
-pub struct Me {
-    links: Vec<NavLink>,
-    who: String,
-    csrf: String,
+pub(crate) struct Me {
+    pub(crate) links: Vec<NavLink>,
+    pub(crate) who: String,
+    pub(crate) csrf: String,
 }
 
-fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
+pub(crate) fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     let role = staff.principal.role;
     let mut links = Vec::new();
     let mut add = |href: &'static str, key: &str| {
@@ -55,14 +55,24 @@ fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     if role.may(Permission::ReadRoutedReports) {
         add("/staff/reports", "nav-reports");
     }
-    if role == Role::Investigator {
+    if role.may(Permission::ReadDisseminated) {
         add("/staff/dossiers", "nav-dossiers");
+    }
+    if role.may(Permission::ViewMap) {
+        add("/staff/map", "nav-map");
+    }
+    if role.may(Permission::ViewStatistics) {
+        add("/staff/statistics", "nav-statistics");
     }
     if role.may(Permission::ReadAuditLog) {
         add("/staff/audit", "nav-audit");
     }
     if role.may(Permission::ManageAccounts) {
         add("/staff/accounts", "nav-accounts");
+    }
+    if role.may(Permission::ManageUnits) {
+        add("/staff/units", "nav-units");
+        add("/staff/retention", "nav-retention");
     }
     let who = t.with(
         "logged-in-as",
@@ -503,7 +513,7 @@ pub async fn inbox(
 }
 
 /// The facts of a report, labelled in the page's language.
-fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, String)> {
+pub(crate) fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, String)> {
     let join = |items: Vec<String>| items.join(", ");
     let mut out = Vec::new();
     let mut push = |key: &str, value: String| {
@@ -640,9 +650,10 @@ struct ReportPage {
     checks: Vec<(String, String, String)>,
     check_kinds: Vec<Opt>,
     csrf: String,
+    chain: super::chain::ReportChain,
 }
 
-async fn report_page(
+pub(crate) async fn report_page(
     state: &AppState,
     locale: Locale,
     staff: &Staff,
@@ -667,6 +678,7 @@ async fn report_page(
         None => None,
     };
     let t = state.tr(locale);
+    let chain = super::chain::report_chain(state, &t, &report).await?;
     let grading = report.grading.unwrap_or(Grading::ANONYMOUS_TIP);
     let checks = state
         .store
@@ -729,6 +741,7 @@ async fn report_page(
         checks,
         check_kinds: opts(&t, "check", CheckKind::ALL.iter().map(|v| v.as_str())),
         csrf: staff.csrf.clone(),
+        chain,
         t,
     })
 }
@@ -855,7 +868,7 @@ pub async fn audit(
     let t = state.tr(locale);
     let rows = state
         .store
-        .audit_log(500)
+        .audit_log(&vigie_store::AuditFilter::default(), 500)
         .await?
         .into_iter()
         .map(|a| {
@@ -911,30 +924,6 @@ pub async fn accounts(
         me: Some(me(&t, &staff, "/staff/accounts")),
         path: "/staff/accounts",
         rows,
-        t,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "staff_dossiers.html")]
-struct DossiersPage {
-    t: Tr,
-    me: Option<Me>,
-    path: &'static str,
-}
-
-pub async fn dossiers(
-    State(state): State<AppState>,
-    Lang(locale): Lang,
-    staff: Staff,
-) -> Result<Html<String>, AppError> {
-    if staff.principal.role != Role::Investigator {
-        return Err(AppError::Forbidden);
-    }
-    let t = state.tr(locale);
-    render(&DossiersPage {
-        me: Some(me(&t, &staff, "/staff/dossiers")),
-        path: "/staff/dossiers",
         t,
     })
 }

@@ -142,7 +142,7 @@ pub async fn audit(
 ) -> Result<Json<Value>, AppError> {
     let entries: Vec<Value> = state
         .store
-        .audit_log(500)
+        .audit_log(&vigie_store::AuditFilter::default(), 500)
         .await?
         .into_iter()
         .map(|a| json!({ "id": a.id, "at": rfc3339(a.at), "actor": a.actor, "action": a.action, "target": a.target, "purpose": a.purpose }))
