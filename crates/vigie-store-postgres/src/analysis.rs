@@ -10,7 +10,7 @@ use vigie_domain::report::{CheckKind, Conclusion, FieldErrors, Grading};
 use vigie_domain::{ReasonText, ReportId, ReportState, StaffId, Timestamp, TransitionError};
 use vigie_store::{Check, Report, RoutedReport, StoreError, StoreResult};
 
-async fn load(tx: &mut Transaction<'_, Postgres>, id: ReportId) -> StoreResult<Report> {
+pub(crate) async fn load(tx: &mut Transaction<'_, Postgres>, id: ReportId) -> StoreResult<Report> {
     let row = sqlx::query(&format!(
         "SELECT {REPORT_COLS} FROM reports WHERE id = $1 FOR UPDATE"
     ))
@@ -30,7 +30,7 @@ async fn check_count(tx: &mut Transaction<'_, Postgres>, id: ReportId) -> StoreR
         .map_err(map_err)
 }
 
-fn analysis_audit(
+pub(crate) fn analysis_audit(
     by: StaffId,
     action: &'static str,
     id: ReportId,

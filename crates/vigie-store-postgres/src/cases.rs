@@ -502,15 +502,20 @@ pub(crate) async fn qualify(
     let departement = commune_departement(&mut tx, &insee)
         .await?
         .ok_or_else(unknown_commune)?;
-    sqlx::query("UPDATE reports SET state = $1, departement = $2, qualified_at = $3, updated_at = $4 WHERE id = $5")
-        .bind(next.as_str())
-        .bind(&departement)
-        .bind(to_millis(at))
-        .bind(to_millis(at))
-        .bind(current.id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+    // The report's position is its commune's centroid, when the gazetteer has one.
+    sqlx::query(
+        "UPDATE reports SET state = $1, departement = $2, qualified_at = $3, updated_at = $4, \
+         lat = (SELECT lat FROM communes WHERE insee = reports.commune), \
+         lon = (SELECT lon FROM communes WHERE insee = reports.commune) WHERE id = $5",
+    )
+    .bind(next.as_str())
+    .bind(&departement)
+    .bind(to_millis(at))
+    .bind(to_millis(at))
+    .bind(current.id.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
     leave_chat(tx, case, "qualify_report", current.id, at).await
 }
 
@@ -640,15 +645,52 @@ pub(crate) async fn inbox(
         .collect()
 }
 
-pub(crate) async fn audit_log(s: &PgStore, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-    let rows = sqlx::query(
+pub(crate) async fn audit_log(
+    s: &PgStore,
+    filter: &vigie_store::AuditFilter,
+    limit: u32,
+) -> StoreResult<Vec<AuditEntry>> {
+    // Each filter adds one condition and one bound value, in this order.
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut sql = String::from(
         "SELECT a.id, a.at, s.username, a.action, a.target, a.purpose FROM audit_log a \
-         LEFT JOIN staff s ON s.id = a.staff_id ORDER BY a.id DESC LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(&s.pool)
-    .await
-    .map_err(map_err)?;
+         LEFT JOIN staff s ON s.id = a.staff_id WHERE TRUE",
+    );
+    if filter.actor.is_some() {
+        sql.push_str(&format!(" AND s.username = {}", next()));
+    }
+    if filter.action.is_some() {
+        sql.push_str(&format!(" AND a.action = {}", next()));
+    }
+    if filter.purpose.is_some() {
+        sql.push_str(&format!(" AND a.purpose = {}", next()));
+    }
+    if filter.since.is_some() {
+        sql.push_str(&format!(" AND a.at >= {}", next()));
+    }
+    if filter.until.is_some() {
+        sql.push_str(&format!(" AND a.at < {}", next()));
+    }
+    sql.push_str(&format!(" ORDER BY a.id DESC LIMIT {}", next()));
+    let mut query = sqlx::query(&sql);
+    for text in [&filter.actor, &filter.action, &filter.purpose]
+        .into_iter()
+        .flatten()
+    {
+        query = query.bind(text.clone());
+    }
+    for at in [filter.since, filter.until].into_iter().flatten() {
+        query = query.bind(to_millis(at));
+    }
+    let rows = query
+        .bind(i64::from(limit))
+        .fetch_all(&s.pool)
+        .await
+        .map_err(map_err)?;
     rows.iter()
         .map(|row| {
             Ok(AuditEntry {

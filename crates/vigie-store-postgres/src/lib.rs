@@ -9,9 +9,13 @@
 mod analysis;
 mod cases;
 mod decode;
+mod dissemination;
 mod geo;
 pub mod migrate;
+mod points;
+mod retention;
 mod staff;
+mod units;
 mod witness;
 
 use async_trait::async_trait;
@@ -19,9 +23,11 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
+use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
 use vigie_domain::{
-    CloseOutcome, ConversationId, DepartementCode, InseeCode, NoteBody, ReasonText, ReportFields,
-    ReportId, StaffId, Timestamp, Username,
+    CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId, InseeCode,
+    MessageBody, NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp, UnitId,
+    Username,
 };
 use vigie_store::*;
 
@@ -395,8 +401,166 @@ impl Store for PgStore {
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
         cases::write_audit(&mut conn, &entry).await
     }
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        cases::audit_log(self, limit).await
+    async fn audit_log(&self, filter: &AuditFilter, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        cases::audit_log(self, filter, limit).await
+    }
+
+    async fn create_unit(&self, unit: NewUnit, by: StaffId, at: Timestamp) -> StoreResult<()> {
+        units::create_unit(self, unit, by, at).await
+    }
+    async fn set_unit_departements(
+        &self,
+        unit: UnitId,
+        departements: Vec<DepartementCode>,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        units::set_unit_departements(self, unit, departements, by, at).await
+    }
+    async fn units(&self) -> StoreResult<Vec<Unit>> {
+        units::units(self).await
+    }
+    async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>> {
+        units::unit(self, id).await
+    }
+    async fn units_for(&self, departement: &DepartementCode) -> StoreResult<Vec<Unit>> {
+        units::units_for(self, departement).await
+    }
+    async fn assign_unit(&self, staff: StaffId, unit: UnitId) -> StoreResult<()> {
+        units::assign_unit(self, staff, unit).await
+    }
+    async fn unit_of(&self, staff: StaffId) -> StoreResult<Option<UnitId>> {
+        units::unit_of(self, staff).await
+    }
+
+    async fn disseminate(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        new: NewDissemination,
+        at: Timestamp,
+    ) -> StoreResult<Dissemination> {
+        dissemination::disseminate(self, report, by, new, at).await
+    }
+    async fn disseminations_of_report(&self, report: ReportId) -> StoreResult<Vec<Dissemination>> {
+        dissemination::of_report(self, report).await
+    }
+    async fn disseminations_to_unit(&self, unit: UnitId) -> StoreResult<Vec<Dissemination>> {
+        dissemination::to_unit(self, unit).await
+    }
+    async fn dissemination(&self, id: DisseminationId) -> StoreResult<Option<Dissemination>> {
+        dissemination::one(self, id).await
+    }
+    async fn acknowledge(
+        &self,
+        dossier: &UnitDossier,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<Dissemination> {
+        dissemination::acknowledge(self, dossier, by, at).await
+    }
+    async fn record_outcome(
+        &self,
+        dossier: &UnitDossier,
+        by: StaffId,
+        outcome: Outcome,
+        at: Timestamp,
+    ) -> StoreResult<OutcomeRecord> {
+        dissemination::record_outcome(self, dossier, by, outcome, at).await
+    }
+    async fn close_report(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
+        dissemination::close_report(self, report, by, at).await
+    }
+
+    async fn create_deal_point(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        new: NewDealPoint,
+        at: Timestamp,
+    ) -> StoreResult<DealPoint> {
+        points::create(self, report, by, new, at).await
+    }
+    async fn link_deal_point(
+        &self,
+        report: &RoutedReport,
+        point: DealPointId,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<DealPoint> {
+        points::link_existing(self, report, point, by, at).await
+    }
+    async fn set_deal_point_status(
+        &self,
+        point: DealPointId,
+        status: DealPointStatus,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<DealPoint> {
+        points::set_status(self, point, status, by, at).await
+    }
+    async fn deal_points(&self, departements: &[DepartementCode]) -> StoreResult<Vec<DealPoint>> {
+        points::list(self, departements).await
+    }
+    async fn deal_point(&self, id: DealPointId) -> StoreResult<Option<DealPoint>> {
+        points::one(self, id).await
+    }
+    async fn deal_point_history(&self, id: DealPointId) -> StoreResult<Vec<DealPointEvent>> {
+        points::point_history(self, id).await
+    }
+    async fn deal_point_of(&self, report: ReportId) -> StoreResult<Option<DealPointId>> {
+        points::of_report(self, report).await
+    }
+    async fn deal_point_reports(&self, id: DealPointId) -> StoreResult<Vec<ReportSummary>> {
+        points::reports_of(self, id).await
+    }
+
+    async fn ask_follow_up(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        question: MessageBody,
+        at: Timestamp,
+    ) -> StoreResult<(FollowUp, Appended)> {
+        dissemination::ask_follow_up(self, report, by, question, at).await
+    }
+    async fn follow_ups(&self, report: ReportId) -> StoreResult<Vec<FollowUp>> {
+        dissemination::follow_ups(self, report).await
+    }
+
+    async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>> {
+        units::retention_rules(self).await
+    }
+    async fn set_retention_rule(
+        &self,
+        rule: RetentionRule,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        units::set_retention_rule(self, rule, by, at).await
+    }
+    async fn purge(&self, now: Timestamp) -> StoreResult<PurgeReport> {
+        retention::purge(self, now).await
+    }
+    async fn reports_per_departement(&self) -> StoreResult<Vec<(DepartementCode, u64)>> {
+        retention::reports_per_departement(self).await
+    }
+    async fn statistics(&self, since: Timestamp, until: Timestamp) -> StoreResult<Statistics> {
+        retention::statistics(self, since, until).await
+    }
+    async fn departement_outlines(&self) -> StoreResult<Vec<(Departement, String)>> {
+        units::departement_outlines(self).await
+    }
+    async fn import_outlines(&self, outlines: Vec<(DepartementCode, String)>) -> StoreResult<u64> {
+        units::import_outlines(self, outlines).await
+    }
+    async fn departements(&self) -> StoreResult<Vec<Departement>> {
+        units::departements(self).await
     }
 }
 

@@ -23,7 +23,10 @@ use Kind::*;
 /// The tables to copy, parents before children, with each column's kind.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ("installation", &[("name", Text), ("value", Text)]),
-    ("departements", &[("code", Text), ("name", Text)]),
+    (
+        "departements",
+        &[("code", Text), ("name", Text), ("outline", OptText)],
+    ),
     (
         "communes",
         &[
@@ -51,6 +54,21 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Int),
         ],
     ),
+    (
+        "units",
+        &[
+            ("id", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("created_at", Int),
+        ],
+    ),
+    (
+        "unit_departements",
+        &[("unit_id", Text), ("departement", Text)],
+    ),
+    ("unit_members", &[("staff_id", Text), ("unit_id", Text)]),
+    ("retention_rules", &[("state", Text), ("days", Int)]),
     (
         "conversations",
         &[
@@ -91,6 +109,32 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "deal_points",
+        &[
+            ("id", Text),
+            ("label", Text),
+            ("departement", Text),
+            ("commune", OptText),
+            ("lat", OptReal),
+            ("lon", OptReal),
+            ("status", Text),
+            ("profile", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "deal_point_history",
+        &[
+            ("id", Int),
+            ("deal_point_id", Text),
+            ("at", Int),
+            ("staff_id", OptText),
+            ("action", Text),
+            ("detail", Text),
+        ],
+    ),
+    (
         "reports",
         &[
             ("id", Text),
@@ -107,6 +151,14 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("qualified_at", OptInt),
+            ("grading_source", OptText),
+            ("grading_credibility", OptText),
+            ("handling_code", OptText),
+            ("assessment", OptText),
+            ("review_on", OptText),
+            ("deal_point_id", OptText),
+            ("lat", OptReal),
+            ("lon", OptReal),
         ],
     ),
     (
@@ -117,6 +169,59 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("fields", Text),
             ("staff_id", Text),
             ("saved_at", Int),
+        ],
+    ),
+    (
+        "report_checks",
+        &[
+            ("id", Int),
+            ("report_id", Text),
+            ("kind", Text),
+            ("result", Text),
+            ("staff_id", Text),
+            ("at", Int),
+        ],
+    ),
+    (
+        "disseminations",
+        &[
+            ("id", Text),
+            ("report_id", Text),
+            ("unit_id", Text),
+            ("staff_id", Text),
+            ("at", Int),
+            ("dossier", Text),
+            ("acknowledged_at", OptInt),
+            ("acknowledged_by", OptText),
+        ],
+    ),
+    (
+        "outcomes",
+        &[
+            ("id", Int),
+            ("dissemination_id", OptText),
+            ("report_id", Text),
+            ("kind", Text),
+            ("detail", Text),
+            ("count", OptInt),
+            ("product", OptText),
+            ("quantity", OptReal),
+            ("unit", OptText),
+            ("staff_id", Text),
+            ("at", Int),
+        ],
+    ),
+    (
+        "follow_ups",
+        &[
+            ("id", Int),
+            ("report_id", Text),
+            ("conversation_id", Text),
+            ("question_seq", Int),
+            ("staff_id", Text),
+            ("asked_at", Int),
+            ("answer_seq", OptInt),
+            ("answered_at", OptInt),
         ],
     ),
     (
@@ -135,10 +240,20 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
 /// Tables that must be empty in the target: copying must never merge two platforms' cases.
 const MUST_BE_EMPTY: &[&str] = &[
     "staff",
+    "units",
+    "unit_departements",
+    "unit_members",
     "conversations",
     "events",
     "notes",
+    "deal_points",
+    "deal_point_history",
     "reports",
+    "report_versions",
+    "report_checks",
+    "disseminations",
+    "outcomes",
+    "follow_ups",
     "audit_log",
 ];
 
@@ -186,7 +301,14 @@ pub async fn copy_from_sqlite(
         // The gazetteer may have been loaded by a node already: the source's copy (with its
         // imported centroids) wins. Everything else goes into empty tables.
         let on_conflict = match *table {
-            "departements" => "ON CONFLICT (code) DO UPDATE SET name = excluded.name".to_owned(),
+            // An outline the source lacks does not erase one imported into the target.
+            "departements" => "ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+                               outline = COALESCE(excluded.outline, departements.outline)"
+                .to_owned(),
+            // Retention rules are the platform's settings: the source's win.
+            "retention_rules" => {
+                "ON CONFLICT (state) DO UPDATE SET days = excluded.days".to_owned()
+            }
             // A node that started first recorded its key's fingerprint; a different key is then
             // refused at start-up, with a message that says so.
             "installation" => "ON CONFLICT (name) DO NOTHING".to_owned(),
@@ -231,7 +353,14 @@ pub async fn copy_from_sqlite(
         copied.push((*table, total));
     }
     // Identity columns continue after the copied ids.
-    for table in ["notes", "audit_log"] {
+    for table in [
+        "notes",
+        "audit_log",
+        "report_checks",
+        "deal_point_history",
+        "outcomes",
+        "follow_ups",
+    ] {
         sqlx::query(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
         ))

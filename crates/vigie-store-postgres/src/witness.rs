@@ -148,7 +148,21 @@ pub(crate) async fn append_message(s: &PgStore, msg: NewMessage) -> StoreResult<
     }
     let state: String = get(&row, "state")?;
     let operator: Option<String> = get(&row, "operator_id")?;
-    if state == "closed" {
+    // A closed conversation takes one more witness message only as the answer to a follow-up
+    // question the cell left in the thread. The conversation row is locked, so of two racing
+    // answers one takes the question and the other finds none open.
+    let open_question: Option<i64> = if state == "closed" && msg.writer == Writer::Witness {
+        sqlx::query_scalar(
+            "SELECT id FROM follow_ups WHERE conversation_id = $1 AND answer_seq IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(&conv)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?
+    } else {
+        None
+    };
+    if state == "closed" && open_question.is_none() {
         return Err(StoreError::Closed);
     }
     let staff = match msg.writer {
@@ -172,6 +186,15 @@ pub(crate) async fn append_message(s: &PgStore, msg: NewMessage) -> StoreResult<
         msg.at,
     )
     .await?;
+    if let Some(question) = open_question {
+        sqlx::query("UPDATE follow_ups SET answer_seq = $1, answered_at = $2 WHERE id = $3")
+            .bind(i64::try_from(event.seq).unwrap_or(i64::MAX))
+            .bind(to_millis(msg.at))
+            .bind(question)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
     tx.commit().await.map_err(map_err)?;
     Ok(Appended {
         seq: event.seq,

@@ -29,8 +29,8 @@ fn median(mut values: Vec<i64>) -> Option<i64> {
     }
     values.sort_unstable();
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
-        (values[mid - 1] + values[mid]) / 2
+    Some(if values.len().is_multiple_of(2) {
+        values[mid - 1] + (values[mid] - values[mid - 1]) / 2
     } else {
         values[mid]
     })

@@ -44,6 +44,7 @@ receipt-ack = I have written my code down
 status-waiting = Waiting for an officer. You can already write what you saw: your message will be read as soon as an officer joins.
 status-active = An officer is with you.
 status-closed = This conversation has ended.
+status-question = The police are asking you a question: you may answer it once below.
 status-reconnecting = Connection lost. Reconnecting… Your messages will be sent as soon as the connection is back.
 status-connected = Connected.
 message-label = Your message

@@ -44,6 +44,7 @@ receipt-ack = J'ai noté mon code
 status-waiting = En attente d'un policier. Vous pouvez déjà écrire ce que vous avez vu : votre message sera lu dès qu'un policier rejoindra la conversation.
 status-active = Un policier est avec vous.
 status-closed = Cette conversation est terminée.
+status-question = La police vous pose une question : vous pouvez y répondre une fois ci-dessous.
 status-reconnecting = Connexion perdue. Reconnexion en cours… Vos messages seront envoyés dès le retour de la connexion.
 status-connected = Connecté.
 message-label = Votre message

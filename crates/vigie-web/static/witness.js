@@ -99,7 +99,18 @@
     var firstPending = list.querySelector("li.pending");
     list.insertBefore(li, firstPending);
     if (e.kind === "officer_joined") setConversationState("active");
-    if (e.kind === "closed") setConversationState("closed");
+    if (e.kind === "closed") { closedAt = e.seq; setConversationState("closed"); }
+    // A question from the police after the end of the chat: the witness may answer once.
+    if (e.kind === "message" && e.author === "officer" && closedAt && e.seq > closedAt) reopen();
+    if (e.kind === "message" && e.author === "witness" && closedAt && e.seq > closedAt && !ended) finish(false);
+  }
+
+  var closedAt = 0;
+  function reopen() {
+    ended = false;
+    setStatus("status-question");
+    $("send-form").hidden = false;
+    $("ended").hidden = true;
   }
 
   function flush() {

@@ -386,7 +386,7 @@ async fn action(
                     .map_err(|_| invalid("excerpts", "excerpt-unknown"))?
                     .unwrap_or_default();
                 let new = NewDissemination {
-                    id: state.with_rng(|r| DisseminationId::random(r)),
+                    id: state.with_rng(DisseminationId::random),
                     unit,
                     excerpts,
                 };
@@ -403,7 +403,7 @@ async fn action(
                 let label =
                     ReasonText::parse(one(&form, "label")).map_err(|e| invalid("label", e.code))?;
                 let new = NewDealPoint {
-                    id: state.with_rng(|r| DealPointId::random(r)),
+                    id: state.with_rng(DealPointId::random),
                     label,
                 };
                 store.create_deal_point(&routed, by, new, now).await?;

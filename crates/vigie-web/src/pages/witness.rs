@@ -20,6 +20,7 @@ const SCRIPT_KEYS: &[&str] = &[
     "status-waiting",
     "status-active",
     "status-closed",
+    "status-question",
     "status-reconnecting",
     "status-connected",
     "author-witness",

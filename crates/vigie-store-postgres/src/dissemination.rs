@@ -1,0 +1,515 @@
+//! From the cell to the units: the sanitised dossier, acknowledgement, typed outcomes, closing,
+//! and follow-up questions put to the witness. One transaction per change, with its audit row;
+//! each starts by locking the report row, so nodes changing one report take turns, and the
+//! report's state machine decides what is allowed.
+
+use crate::analysis::{analysis_audit, load};
+use crate::cases::write_audit;
+use crate::decode::{enum_col, get, opt_ts, parse, ts};
+use crate::witness::push_event;
+use crate::{internal, map_err, PgStore};
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Transaction};
+use vigie_domain::chain::Outcome;
+use vigie_domain::clock::to_millis;
+use vigie_domain::report::{CheckKind, FieldErrors};
+use vigie_domain::{
+    Author, DisseminationId, EventKind, MessageBody, ReportId, ReportState, StaffId, Timestamp,
+    UnitId,
+};
+use vigie_store::{
+    Appended, Dissemination, Dossier, Excerpt, FollowUp, NewAudit, NewDissemination, OutcomeRecord,
+    Report, RoutedReport, StoreError, StoreResult, UnitDossier,
+};
+
+fn invalid(field: &'static str, code: &'static str) -> StoreError {
+    let mut e = FieldErrors::default();
+    e.add(field, code);
+    StoreError::Invalid(e)
+}
+
+/// Builds the dossier inside the transaction, from what is committed: never the conversation,
+/// the receipt, notes or field provenance.
+async fn assemble(
+    tx: &mut Transaction<'_, Postgres>,
+    report: &Report,
+    excerpts: &[u64],
+) -> StoreResult<Dossier> {
+    let checks =
+        sqlx::query("SELECT kind, result FROM report_checks WHERE report_id = $1 ORDER BY id")
+            .bind(report.id.to_string())
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|row| {
+                Ok((
+                    enum_col(row, "kind", CheckKind::parse)?,
+                    get(row, "result")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<(CheckKind, String)>>>()?;
+    let mut chosen = Vec::new();
+    for seq in excerpts {
+        let row = sqlx::query(
+            "SELECT author, body, at FROM events WHERE conversation_id = $1 AND seq = $2 AND kind = 'message'",
+        )
+        .bind(report.conversation.to_string())
+        .bind(i64::try_from(*seq).unwrap_or(i64::MAX))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .ok_or_else(|| invalid("excerpts", "excerpt-unknown"))?;
+        chosen.push(Excerpt {
+            author: get(&row, "author")?,
+            text: get::<Option<String>>(&row, "body")?.unwrap_or_default(),
+            at: ts(&row, "at")?,
+        });
+    }
+    let place = sqlx::query(
+        "SELECT c.name AS commune_name, r.lat, r.lon, p.label FROM reports r \
+         LEFT JOIN communes c ON c.insee = r.commune LEFT JOIN deal_points p ON p.id = r.deal_point_id \
+         WHERE r.id = $1",
+    )
+    .bind(report.id.to_string())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    let mut fields = report.fields.clone();
+    fields.sources.clear();
+    let lat: Option<f64> = get(&place, "lat")?;
+    let lon: Option<f64> = get(&place, "lon")?;
+    Ok(Dossier {
+        report: report.id,
+        departement: report.departement.clone(),
+        commune_name: get(&place, "commune_name")?,
+        position: lat.zip(lon),
+        fields,
+        grading: report.grading,
+        assessment: report.assessment.clone(),
+        conclusion: report.state,
+        review_on: report.review_on,
+        checks,
+        excerpts: chosen,
+        deal_point: get(&place, "label")?,
+        qualified_at: report.qualified_at,
+    })
+}
+
+const DISSEMINATION_SELECT: &str =
+    "SELECT d.id, d.report_id, d.unit_id, u.name AS unit_name, s.username, d.at, \
+     d.dossier, d.acknowledged_at, a.username AS acknowledged_by FROM disseminations d \
+     JOIN units u ON u.id = d.unit_id JOIN staff s ON s.id = d.staff_id \
+     LEFT JOIN staff a ON a.id = d.acknowledged_by";
+
+fn dissemination_row(row: &PgRow, outcomes: Vec<OutcomeRecord>) -> StoreResult<Dissemination> {
+    let dossier: String = get(row, "dossier")?;
+    Ok(Dissemination {
+        id: parse(row, "id")?,
+        report: parse(row, "report_id")?,
+        unit: parse(row, "unit_id")?,
+        unit_name: get(row, "unit_name")?,
+        by: get(row, "username")?,
+        at: ts(row, "at")?,
+        dossier: serde_json::from_str(&dossier).map_err(internal)?,
+        acknowledged_at: opt_ts(row, "acknowledged_at")?,
+        acknowledged_by: get(row, "acknowledged_by")?,
+        outcomes,
+    })
+}
+
+async fn outcomes_of(s: &PgStore, dissemination: &str) -> StoreResult<Vec<OutcomeRecord>> {
+    sqlx::query(
+        "SELECT o.id, o.detail, s.username, o.at FROM outcomes o JOIN staff s ON s.id = o.staff_id \
+         WHERE o.dissemination_id = $1 ORDER BY o.id",
+    )
+    .bind(dissemination)
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?
+    .iter()
+    .map(|row| {
+        let detail: String = get(row, "detail")?;
+        Ok(OutcomeRecord {
+            id: get(row, "id")?,
+            outcome: serde_json::from_str(&detail).map_err(internal)?,
+            by: get(row, "username")?,
+            at: ts(row, "at")?,
+        })
+    })
+    .collect()
+}
+
+async fn select_where(
+    s: &PgStore,
+    condition: &str,
+    value: String,
+) -> StoreResult<Vec<Dissemination>> {
+    let rows = sqlx::query(&format!(
+        "{DISSEMINATION_SELECT} WHERE {condition} ORDER BY d.at DESC"
+    ))
+    .bind(value)
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id: String = get(row, "id")?;
+        out.push(dissemination_row(row, outcomes_of(s, &id).await?)?);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn of_report(s: &PgStore, id: ReportId) -> StoreResult<Vec<Dissemination>> {
+    select_where(s, "d.report_id = $1", id.to_string()).await
+}
+
+pub(crate) async fn to_unit(s: &PgStore, unit: UnitId) -> StoreResult<Vec<Dissemination>> {
+    select_where(s, "d.unit_id = $1", unit.to_string()).await
+}
+
+pub(crate) async fn one(s: &PgStore, id: DisseminationId) -> StoreResult<Option<Dissemination>> {
+    Ok(select_where(s, "d.id = $1", id.to_string())
+        .await?
+        .into_iter()
+        .next())
+}
+
+pub(crate) async fn disseminate(
+    s: &PgStore,
+    routed: &RoutedReport,
+    by: StaffId,
+    new: NewDissemination,
+    at: Timestamp,
+) -> StoreResult<Dissemination> {
+    use ReportState as S;
+    let id = routed.report().id;
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = load(&mut tx, id).await?;
+    // The first sending moves a concluded report on; later ones (another unit) keep its state.
+    let next = match current.state {
+        S::Disseminated | S::Acknowledged | S::OutcomeRecorded => current.state,
+        from => from.transition(S::Disseminated)?,
+    };
+    let departement = current.departement.clone().ok_or(StoreError::NotFound)?;
+    let routed_to: Option<String> = sqlx::query_scalar(
+        "SELECT unit_id FROM unit_departements WHERE unit_id = $1 AND departement = $2",
+    )
+    .bind(new.unit.to_string())
+    .bind(departement.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    if routed_to.is_none() {
+        return Err(invalid("unit", "unit-not-routed"));
+    }
+    // The dossier carries the conclusion the report reached, never a better one.
+    let concluded = Report {
+        state: match current.state {
+            S::Corroborated | S::Unconfirmed => current.state,
+            _ => {
+                let prior: Option<Option<String>> = sqlx::query_scalar(
+                    "SELECT dossier::json->>'conclusion' FROM disseminations WHERE report_id = $1 \
+                     ORDER BY at LIMIT 1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                prior
+                    .flatten()
+                    .as_deref()
+                    .and_then(ReportState::parse)
+                    .ok_or_else(|| internal("disseminated report without a prior dossier"))?
+            }
+        },
+        ..current.clone()
+    };
+    let dossier = assemble(&mut tx, &concluded, &new.excerpts).await?;
+    sqlx::query(
+        "INSERT INTO disseminations (id, report_id, unit_id, staff_id, at, dossier) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new.id.to_string())
+    .bind(id.to_string())
+    .bind(new.unit.to_string())
+    .bind(by.to_string())
+    .bind(to_millis(at))
+    .bind(serde_json::to_string(&dossier).map_err(internal)?)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    sqlx::query("UPDATE reports SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(next.as_str())
+        .bind(to_millis(at))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    write_audit(
+        &mut tx,
+        &NewAudit {
+            purpose: "dissemination",
+            ..analysis_audit(by, "disseminate", id, at)
+        },
+    )
+    .await?;
+    if !new.excerpts.is_empty() {
+        write_audit(
+            &mut tx,
+            &NewAudit {
+                purpose: "dissemination",
+                ..analysis_audit(by, "read_transcript", id, at)
+            },
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(map_err)?;
+    one(s, new.id).await?.ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn acknowledge(
+    s: &PgStore,
+    dossier: &UnitDossier,
+    by: StaffId,
+    at: Timestamp,
+) -> StoreResult<Dissemination> {
+    let d = dossier.dissemination();
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = load(&mut tx, d.report).await?;
+    let done: u64 = sqlx::query(
+        "UPDATE disseminations SET acknowledged_at = $1, acknowledged_by = $2 \
+         WHERE id = $3 AND acknowledged_at IS NULL",
+    )
+    .bind(to_millis(at))
+    .bind(by.to_string())
+    .bind(d.id.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    if done == 0 {
+        return Err(StoreError::Conflict("already_acknowledged"));
+    }
+    if current.state == ReportState::Disseminated {
+        let next = current.state.transition(ReportState::Acknowledged)?;
+        sqlx::query("UPDATE reports SET state = $1, updated_at = $2 WHERE id = $3")
+            .bind(next.as_str())
+            .bind(to_millis(at))
+            .bind(d.report.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
+    write_audit(
+        &mut tx,
+        &NewAudit {
+            purpose: "investigation",
+            ..analysis_audit(by, "acknowledge", d.report, at)
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(map_err)?;
+    one(s, d.id).await?.ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn record_outcome(
+    s: &PgStore,
+    dossier: &UnitDossier,
+    by: StaffId,
+    outcome: Outcome,
+    at: Timestamp,
+) -> StoreResult<OutcomeRecord> {
+    use ReportState as S;
+    let d = dossier.dissemination();
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = load(&mut tx, d.report).await?;
+    let acknowledged: Option<i64> =
+        sqlx::query_scalar("SELECT acknowledged_at FROM disseminations WHERE id = $1")
+            .bind(d.id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    if acknowledged.is_none() {
+        return Err(StoreError::Conflict("not_acknowledged"));
+    }
+    let next = current.state.transition(S::OutcomeRecorded)?;
+    let (product, quantity, unit) = match &outcome {
+        Outcome::Seizure {
+            product,
+            quantity,
+            unit,
+        } => (Some(product.as_str()), Some(*quantity), Some(unit.as_str())),
+        _ => (None, None, None),
+    };
+    let detail = serde_json::to_string(&outcome).map_err(internal)?;
+    let outcome_id: i64 = sqlx::query_scalar(
+        "INSERT INTO outcomes (dissemination_id, report_id, kind, detail, count, product, quantity, unit, staff_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(d.id.to_string())
+    .bind(d.report.to_string())
+    .bind(outcome.kind().as_str())
+    .bind(&detail)
+    .bind(outcome.count().map(i64::from))
+    .bind(product)
+    .bind(quantity)
+    .bind(unit)
+    .bind(by.to_string())
+    .bind(to_millis(at))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    sqlx::query("UPDATE reports SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(next.as_str())
+        .bind(to_millis(at))
+        .bind(d.report.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    // The outcome also belongs to the spot's history.
+    sqlx::query(
+        "INSERT INTO deal_point_history (deal_point_id, at, staff_id, action, detail) \
+         SELECT deal_point_id, $1, $2, 'outcome', $3 FROM reports WHERE id = $4 AND deal_point_id IS NOT NULL",
+    )
+    .bind(to_millis(at))
+    .bind(by.to_string())
+    .bind(&detail)
+    .bind(d.report.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    write_audit(
+        &mut tx,
+        &NewAudit {
+            purpose: "investigation",
+            ..analysis_audit(by, "record_outcome", d.report, at)
+        },
+    )
+    .await?;
+    let username: String = sqlx::query_scalar("SELECT username FROM staff WHERE id = $1")
+        .bind(by.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(OutcomeRecord {
+        id: outcome_id,
+        outcome,
+        by: username,
+        at,
+    })
+}
+
+pub(crate) async fn close_report(
+    s: &PgStore,
+    routed: &RoutedReport,
+    by: StaffId,
+    at: Timestamp,
+) -> StoreResult<Report> {
+    let id = routed.report().id;
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let current = load(&mut tx, id).await?;
+    let next = current.state.transition(ReportState::Closed)?;
+    sqlx::query("UPDATE reports SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(next.as_str())
+        .bind(to_millis(at))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    write_audit(&mut tx, &analysis_audit(by, "close_report", id, at)).await?;
+    let saved = load(&mut tx, id).await?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(saved)
+}
+
+pub(crate) async fn ask_follow_up(
+    s: &PgStore,
+    routed: &RoutedReport,
+    by: StaffId,
+    question: MessageBody,
+    at: Timestamp,
+) -> StoreResult<(FollowUp, Appended)> {
+    let report = routed.report();
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    // The report row first, then (in push_event) the conversation row: the same order as the
+    // purge, so the two never wait on each other in a circle.
+    let current = load(&mut tx, report.id).await?;
+    if matches!(current.state, ReportState::Closed | ReportState::Purged) {
+        return Err(StoreError::Closed);
+    }
+    let pending: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM follow_ups WHERE report_id = $1 AND answer_seq IS NULL LIMIT 1",
+    )
+    .bind(report.id.to_string())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    if pending.is_some() {
+        return Err(StoreError::Conflict("question_pending"));
+    }
+    let event = push_event(
+        &mut tx,
+        report.conversation,
+        EventKind::Message,
+        Author::Officer,
+        Some(by.to_string()),
+        None,
+        Some(question.as_str()),
+        at,
+    )
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO follow_ups (report_id, conversation_id, question_seq, staff_id, asked_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(report.id.to_string())
+    .bind(report.conversation.to_string())
+    .bind(i64::try_from(event.seq).unwrap_or(i64::MAX))
+    .bind(by.to_string())
+    .bind(to_millis(at))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    write_audit(&mut tx, &analysis_audit(by, "ask_follow_up", report.id, at)).await?;
+    tx.commit().await.map_err(map_err)?;
+    let asked = follow_ups(s, report.id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or(StoreError::NotFound)?;
+    Ok((
+        asked,
+        Appended {
+            seq: event.seq,
+            duplicate: false,
+        },
+    ))
+}
+
+pub(crate) async fn follow_ups(s: &PgStore, report: ReportId) -> StoreResult<Vec<FollowUp>> {
+    let rows = sqlx::query(
+        "SELECT f.id, q.body AS question, s.username, f.asked_at, a.body AS answer, f.answered_at \
+         FROM follow_ups f JOIN staff s ON s.id = f.staff_id \
+         JOIN events q ON q.conversation_id = f.conversation_id AND q.seq = f.question_seq \
+         LEFT JOIN events a ON a.conversation_id = f.conversation_id AND a.seq = f.answer_seq \
+         WHERE f.report_id = $1 ORDER BY f.id",
+    )
+    .bind(report.to_string())
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(FollowUp {
+                id: get(row, "id")?,
+                question: get::<Option<String>>(row, "question")?.unwrap_or_default(),
+                asked_by: get(row, "username")?,
+                asked_at: ts(row, "asked_at")?,
+                answer: get(row, "answer")?,
+                answered_at: opt_ts(row, "answered_at")?,
+            })
+        })
+        .collect()
+}
