@@ -489,17 +489,19 @@ pub(crate) async fn qualify(
         .await?
         .ok_or_else(unknown_commune)?;
     // The report's position is its commune's centroid, when the gazetteer has one.
-    sqlx::query("UPDATE reports SET state = ?, departement = ?, qualified_at = ?, updated_at = ?, \
+    sqlx::query(
+        "UPDATE reports SET state = ?, departement = ?, qualified_at = ?, updated_at = ?, \
                  lat = (SELECT lat FROM communes WHERE insee = reports.commune), \
-                 lon = (SELECT lon FROM communes WHERE insee = reports.commune) WHERE id = ?")
-        .bind(next.as_str())
-        .bind(&departement)
-        .bind(to_millis(at))
-        .bind(to_millis(at))
-        .bind(current.id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+                 lon = (SELECT lon FROM communes WHERE insee = reports.commune) WHERE id = ?",
+    )
+    .bind(next.as_str())
+    .bind(&departement)
+    .bind(to_millis(at))
+    .bind(to_millis(at))
+    .bind(current.id.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
     leave_chat(tx, case, "qualify_report", current.id, at).await
 }
 
@@ -655,7 +657,10 @@ pub(crate) async fn audit_log(
     }
     sql.push_str(" ORDER BY a.id DESC LIMIT ?");
     let mut query = sqlx::query(&sql);
-    for text in [&filter.actor, &filter.action, &filter.purpose].into_iter().flatten() {
+    for text in [&filter.actor, &filter.action, &filter.purpose]
+        .into_iter()
+        .flatten()
+    {
         query = query.bind(text.clone());
     }
     for at in [filter.since, filter.until].into_iter().flatten() {

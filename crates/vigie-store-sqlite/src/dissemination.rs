@@ -17,8 +17,8 @@ use vigie_domain::{
     UnitId,
 };
 use vigie_store::{
-    Appended, Dissemination, Dossier, Excerpt, FollowUp, NewAudit, NewDissemination,
-    OutcomeRecord, Report, RoutedReport, StoreError, StoreResult, UnitDossier,
+    Appended, Dissemination, Dossier, Excerpt, FollowUp, NewAudit, NewDissemination, OutcomeRecord,
+    Report, RoutedReport, StoreError, StoreResult, UnitDossier,
 };
 
 fn invalid(field: &'static str, code: &'static str) -> StoreError {
@@ -34,14 +34,20 @@ async fn assemble(
     report: &Report,
     excerpts: &[u64],
 ) -> StoreResult<Dossier> {
-    let checks = sqlx::query("SELECT kind, result FROM report_checks WHERE report_id = ? ORDER BY id")
-        .bind(report.id.to_string())
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(map_err)?
-        .iter()
-        .map(|row| Ok((enum_col(row, "kind", CheckKind::parse)?, get(row, "result")?)))
-        .collect::<StoreResult<Vec<(CheckKind, String)>>>()?;
+    let checks =
+        sqlx::query("SELECT kind, result FROM report_checks WHERE report_id = ? ORDER BY id")
+            .bind(report.id.to_string())
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|row| {
+                Ok((
+                    enum_col(row, "kind", CheckKind::parse)?,
+                    get(row, "result")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<(CheckKind, String)>>>()?;
     let mut chosen = Vec::new();
     for seq in excerpts {
         let row = sqlx::query(
@@ -89,7 +95,8 @@ async fn assemble(
     })
 }
 
-const DISSEMINATION_SELECT: &str = "SELECT d.id, d.report_id, d.unit_id, u.name AS unit_name, s.username, d.at, \
+const DISSEMINATION_SELECT: &str =
+    "SELECT d.id, d.report_id, d.unit_id, u.name AS unit_name, s.username, d.at, \
      d.dossier, d.acknowledged_at, a.username AS acknowledged_by FROM disseminations d \
      JOIN units u ON u.id = d.unit_id JOIN staff s ON s.id = d.staff_id \
      LEFT JOIN staff a ON a.id = d.acknowledged_by";
@@ -163,8 +170,14 @@ pub(crate) async fn to_unit(s: &SqliteStore, unit: UnitId) -> StoreResult<Vec<Di
     select_where(s, "d.unit_id = ?", unit.to_string()).await
 }
 
-pub(crate) async fn one(s: &SqliteStore, id: DisseminationId) -> StoreResult<Option<Dissemination>> {
-    Ok(select_where(s, "d.id = ?", id.to_string()).await?.into_iter().next())
+pub(crate) async fn one(
+    s: &SqliteStore,
+    id: DisseminationId,
+) -> StoreResult<Option<Dissemination>> {
+    Ok(select_where(s, "d.id = ?", id.to_string())
+        .await?
+        .into_iter()
+        .next())
 }
 
 pub(crate) async fn disseminate(

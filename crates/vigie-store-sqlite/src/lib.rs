@@ -23,9 +23,9 @@ use std::str::FromStr;
 use std::time::Duration;
 use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
 use vigie_domain::{
-    DealPointId, DisseminationId, MessageBody, UnitId,
-    CloseOutcome, ConversationId, DepartementCode, InseeCode, NoteBody, ReasonText, ReportFields,
-    ReportId, StaffId, Timestamp, Username,
+    CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId, InseeCode,
+    MessageBody, NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp, UnitId,
+    Username,
 };
 use vigie_store::*;
 
@@ -401,7 +401,12 @@ impl Store for SqliteStore {
     ) -> StoreResult<OutcomeRecord> {
         dissemination::record_outcome(self, dossier, by, outcome, at).await
     }
-    async fn close_report(&self, report: &RoutedReport, by: StaffId, at: Timestamp) -> StoreResult<Report> {
+    async fn close_report(
+        &self,
+        report: &RoutedReport,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<Report> {
         dissemination::close_report(self, report, by, at).await
     }
 
@@ -464,7 +469,12 @@ impl Store for SqliteStore {
     async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>> {
         units::retention_rules(self).await
     }
-    async fn set_retention_rule(&self, rule: RetentionRule, by: StaffId, at: Timestamp) -> StoreResult<()> {
+    async fn set_retention_rule(
+        &self,
+        rule: RetentionRule,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
         units::set_retention_rule(self, rule, by, at).await
     }
     async fn purge(&self, now: Timestamp) -> StoreResult<PurgeReport> {

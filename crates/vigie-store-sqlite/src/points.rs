@@ -9,13 +9,16 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
 use vigie_domain::chain::DealPointStatus;
 use vigie_domain::clock::to_millis;
-use vigie_domain::{DealPointId, DepartementCode, ReportFields, ReportId, ReportState, StaffId, Timestamp};
+use vigie_domain::{
+    DealPointId, DepartementCode, ReportFields, ReportId, ReportState, StaffId, Timestamp,
+};
 use vigie_store::{
     DealPoint, DealPointEvent, NewAudit, NewDealPoint, ReportSummary, RoutedReport, StoreError,
     StoreResult,
 };
 
-const POINT_SELECT: &str = "SELECT p.id, p.label, p.departement, p.commune, c.name AS commune_name, p.lat, p.lon, \
+const POINT_SELECT: &str =
+    "SELECT p.id, p.label, p.departement, p.commune, c.name AS commune_name, p.lat, p.lon, \
      p.status, p.profile, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM reports r WHERE r.deal_point_id = p.id) AS reports \
      FROM deal_points p LEFT JOIN communes c ON c.insee = p.commune";
@@ -285,17 +288,25 @@ pub(crate) async fn point_history(
         .collect()
 }
 
-pub(crate) async fn of_report(s: &SqliteStore, report: ReportId) -> StoreResult<Option<DealPointId>> {
+pub(crate) async fn of_report(
+    s: &SqliteStore,
+    report: ReportId,
+) -> StoreResult<Option<DealPointId>> {
     let id: Option<Option<String>> =
         sqlx::query_scalar("SELECT deal_point_id FROM reports WHERE id = ?")
             .bind(report.to_string())
             .fetch_optional(&s.read)
             .await
             .map_err(map_err)?;
-    id.flatten().map(|i| i.parse().map_err(internal)).transpose()
+    id.flatten()
+        .map(|i| i.parse().map_err(internal))
+        .transpose()
 }
 
-pub(crate) async fn reports_of(s: &SqliteStore, id: DealPointId) -> StoreResult<Vec<ReportSummary>> {
+pub(crate) async fn reports_of(
+    s: &SqliteStore,
+    id: DealPointId,
+) -> StoreResult<Vec<ReportSummary>> {
     let rows = sqlx::query(
         "SELECT r.id, r.state, r.activity, r.commune, c.name AS commune_name, r.departement, r.weapons, r.qualified_at \
          FROM reports r LEFT JOIN communes c ON c.insee = r.commune WHERE r.deal_point_id = ? ORDER BY r.qualified_at",

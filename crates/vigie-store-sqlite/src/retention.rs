@@ -149,18 +149,14 @@ pub(crate) async fn statistics(
     until: Timestamp,
 ) -> StoreResult<Statistics> {
     let (from, to) = (to_millis(since), to_millis(until));
-    let grouped = |sql: &'static str| {
-        sqlx::query(sql)
+    let grouped = |sql: &'static str| sqlx::query(sql).bind(from).bind(to).fetch_all(&s.read);
+    let created =
+        sqlx::query("SELECT id, created_at FROM reports WHERE created_at BETWEEN ? AND ?")
             .bind(from)
             .bind(to)
             .fetch_all(&s.read)
-    };
-    let created = sqlx::query("SELECT id, created_at FROM reports WHERE created_at BETWEEN ? AND ?")
-        .bind(from)
-        .bind(to)
-        .fetch_all(&s.read)
-        .await
-        .map_err(map_err)?;
+            .await
+            .map_err(map_err)?;
     let mut per_day: BTreeMap<time::Date, u64> = BTreeMap::new();
     let mut created_at = HashMap::new();
     for row in &created {
@@ -228,7 +224,12 @@ pub(crate) async fn statistics(
         per_day: per_day.into_iter().collect(),
         per_departement: counts(&per_departement)?
             .into_iter()
-            .map(|(k, n)| Ok((vigie_domain::DepartementCode::parse(&k).map_err(internal)?, n)))
+            .map(|(k, n)| {
+                Ok((
+                    vigie_domain::DepartementCode::parse(&k).map_err(internal)?,
+                    n,
+                ))
+            })
             .collect::<StoreResult<_>>()?,
         by_activity: counts(&by_activity)?,
         by_state: by_state

@@ -156,11 +156,12 @@ pub(crate) async fn assign_unit(s: &SqliteStore, staff: StaffId, unit: UnitId) -
 }
 
 pub(crate) async fn unit_of(s: &SqliteStore, staff: StaffId) -> StoreResult<Option<UnitId>> {
-    let id: Option<String> = sqlx::query_scalar("SELECT unit_id FROM unit_members WHERE staff_id = ?")
-        .bind(staff.to_string())
-        .fetch_optional(&s.read)
-        .await
-        .map_err(map_err)?;
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT unit_id FROM unit_members WHERE staff_id = ?")
+            .bind(staff.to_string())
+            .fetch_optional(&s.read)
+            .await
+            .map_err(map_err)?;
     id.map(|i| i.parse().map_err(internal)).transpose()
 }
 
@@ -186,7 +187,10 @@ pub(crate) async fn set_retention_rule(
     by: StaffId,
     at: Timestamp,
 ) -> StoreResult<()> {
-    if !RetentionRule::DEFAULTS.iter().any(|r| r.state == rule.state) {
+    if !RetentionRule::DEFAULTS
+        .iter()
+        .any(|r| r.state == rule.state)
+    {
         return Err(StoreError::NotFound);
     }
     let mut tx = s.write.begin().await.map_err(map_err)?;
