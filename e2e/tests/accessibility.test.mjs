@@ -17,9 +17,9 @@ const pages = {
   operator: ["/staff/console"],
   supervisor: ["/staff/console"],
   analyst: ["/staff/reports"],
-  investigator: ["/staff/dossiers"],
+  investigator: ["/staff/dossiers", "/staff/dossiers/00000000-0000-4000-8000-000000000000"],
   auditor: ["/staff/audit"],
-  admin: ["/staff/accounts"],
+  admin: ["/staff/accounts", "/staff/units", "/staff/units?departement=59", "/staff/retention"],
 };
 
 before(async () => {
@@ -70,6 +70,39 @@ for (const lang of ["fr", "en"]) {
       }
       await context.close();
     }
+  });
+}
+
+for (const lang of ["fr", "en"]) {
+  test(`admin unit and retention pages, with their errors, have no accessibility violation (${lang})`, async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await login(page, server.base, "admn", "admn-secret-password");
+    const q = lang === "en" ? "?lang=en" : "";
+    await page.goto(`${server.base}/staff/units${q}`);
+    await page.fill("#unit-name", `Unité axe ${lang}`);
+    await page.selectOption("#unit-kind", "drug_squad");
+    await page.fill("#unit-departements", "59 999");
+    await Promise.all([page.waitForNavigation(), page.click("form[method=post][action^='/staff/units'] button[type=submit]")]);
+    assert.equal(await page.getAttribute("html", "lang"), lang);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "error-summary");
+    await expectAccessible(page, `admin unit form error ${lang}`);
+    await page.fill("#unit-departements", "59 62");
+    await Promise.all([page.waitForNavigation(), page.click("form[method=post][action^='/staff/units'] button[type=submit]")]);
+    await page.click(`a:text-is("Unité axe ${lang}")`);
+    await page.waitForSelector("#routing-departements");
+    assert.match(page.url(), /\/staff\/units\/[0-9a-f-]{36}/);
+    assert.equal(await page.getAttribute("html", "lang"), lang);
+    await expectAccessible(page, `admin unit ${lang}`);
+    await page.fill("#routing-departements", "abc");
+    await Promise.all([page.waitForNavigation(), page.click("form[action*='/routing'] button[type=submit]")]);
+    await expectAccessible(page, `admin unit routing error ${lang}`);
+    await page.goto(`${server.base}/staff/retention${q}`);
+    await page.fill("#days-closed", "0");
+    await Promise.all([page.waitForNavigation(), page.click("form[action^='/staff/retention'] button[type=submit]")]);
+    assert.equal(await page.getAttribute("html", "lang"), lang);
+    await expectAccessible(page, `admin retention error ${lang}`);
+    await context.close();
   });
 }
 

@@ -289,7 +289,7 @@ pub(crate) async fn acknowledge(
     .map_err(map_err)?
     .rows_affected();
     if done == 0 {
-        return Err(StoreError::Conflict("already_acknowledged"));
+        return Err(StoreError::Conflict("already-acknowledged"));
     }
     if current.state == ReportState::Disseminated {
         let next = current.state.transition(ReportState::Acknowledged)?;
@@ -331,7 +331,7 @@ pub(crate) async fn record_outcome(
             .await
             .map_err(map_err)?;
     if acknowledged.is_none() {
-        return Err(StoreError::Conflict("not_acknowledged"));
+        return Err(StoreError::Conflict("not-acknowledged"));
     }
     let next = current.state.transition(S::OutcomeRecorded)?;
     let (product, quantity, unit) = match &outcome {
@@ -447,7 +447,7 @@ pub(crate) async fn ask_follow_up(
     .await
     .map_err(map_err)?;
     if pending.is_some() {
-        return Err(StoreError::Conflict("question_pending"));
+        return Err(StoreError::Conflict("question-pending"));
     }
     let event = push_event(
         &mut tx,

@@ -59,9 +59,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict("question_pending") => AppError::Conflict("question-pending"),
-            StoreError::Conflict("not_acknowledged") => AppError::Conflict("not-acknowledged"),
-            StoreError::Conflict("already_acknowledged") => {
+            StoreError::Conflict("question-pending") => AppError::Conflict("question-pending"),
+            StoreError::Conflict("not-acknowledged") => AppError::Conflict("not-acknowledged"),
+            StoreError::Conflict("already-acknowledged") => {
                 AppError::Conflict("already-acknowledged")
             }
             StoreError::Conflict(_) => AppError::Conflict("conflict"),

@@ -6,13 +6,15 @@ use vigie_domain::{Clock, DepartementCode, Password, Role, StaffId, SystemClock,
 use vigie_store::{NewStaff, Store, StoreError};
 use vigie_web::crypto::hash_password;
 
-/// Creates an account. Analysts need at least one département; other roles take none.
+/// Creates an account. Analysts need at least one département; other roles take none. An
+/// investigator may be made a member of a unit, named exactly as on the units page.
 pub async fn add(
     store: &dyn Store,
     role: Role,
     username: &str,
     password: &str,
     departements: &[String],
+    unit: Option<&str>,
 ) -> anyhow::Result<StaffId> {
     let username = Username::parse(username)
         .map_err(|_| anyhow::anyhow!("invalid username: 3 to 32 characters among a-z 0-9 . _ -"))?;
@@ -35,6 +37,15 @@ pub async fn add(
     if role != Role::Analyst && !departements.is_empty() {
         bail!("only analysts have départements");
     }
+    let unit = match unit {
+        None => None,
+        Some(_) if role != Role::Investigator => bail!("only investigators belong to a unit"),
+        Some(name) => Some(
+            crate::demo_units::unit_named(store, name)
+                .await?
+                .with_context(|| format!("no unit is named {:?}", name.trim()))?,
+        ),
+    };
     let hash = hash_password(password.expose(), &mut OsRng).map_err(|e| anyhow::anyhow!(e))?;
     let id = StaffId::random(&mut OsRng);
     match store
@@ -48,7 +59,15 @@ pub async fn add(
         })
         .await
     {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            if let Some(unit) = unit {
+                store
+                    .assign_unit(id, unit)
+                    .await
+                    .context("making the investigator a member of the unit")?;
+            }
+            Ok(id)
+        }
         Err(StoreError::Conflict(_)) => bail!("the username {} is taken", username.as_str()),
         Err(e) => Err(e).context("creating the account"),
     }
@@ -71,6 +90,8 @@ pub const DEMO_ACCOUNTS: &[(&str, Role, &str, &[&str])] = &[
     ("admin", Role::Admin, "vigie-demo-admin", &[]),
 ];
 
+/// The demo accounts, the demo routing table (created by the demo admin) and the demo
+/// investigator's membership of the Nord's sûreté départementale. Runs again harmlessly.
 pub async fn seed_demo(store: &dyn Store) -> anyhow::Result<()> {
     for (username, role, password, deps) in DEMO_ACCOUNTS {
         let exists = store
@@ -79,8 +100,27 @@ pub async fn seed_demo(store: &dyn Store) -> anyhow::Result<()> {
             .is_some();
         if !exists {
             let deps: Vec<String> = deps.iter().map(|d| (*d).to_owned()).collect();
-            add(store, *role, username, password, &deps).await?;
+            add(store, *role, username, password, &deps, None).await?;
         }
+    }
+    let account = |name: &'static str| async move {
+        let username = Username::parse(name).map_err(|e| anyhow::anyhow!(e.code))?;
+        store
+            .staff_by_username(&username)
+            .await?
+            .with_context(|| format!("demo account {name} missing"))
+    };
+    let admin = account("admin").await?;
+    let created = crate::demo_units::seed(store, admin.id).await?;
+    if created > 0 {
+        tracing::info!(units = created, "demo routing table loaded");
+    }
+    let investigator = account("enqueteur").await?;
+    if store.unit_of(investigator.id).await?.is_none() {
+        let unit = crate::demo_units::unit_named(store, crate::demo_units::DEMO_INVESTIGATOR_UNIT)
+            .await?
+            .context("the demo investigator's unit is missing")?;
+        store.assign_unit(investigator.id, unit).await?;
     }
     Ok(())
 }
