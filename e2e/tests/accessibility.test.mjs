@@ -2,7 +2,7 @@
 // quick exit and the language switch.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { addStaff, cleanup, expectAccessible, freePort, launch, login, startServer, tempDir } from "./harness.mjs";
+import { addStaff, cleanup, cli, expectAccessible, freePort, launch, login, startServer, tempDir } from "./harness.mjs";
 
 let dir, server, browser;
 const roles = [
@@ -15,16 +15,18 @@ const roles = [
 ];
 const pages = {
   operator: ["/staff/console"],
-  supervisor: ["/staff/console"],
-  analyst: ["/staff/reports"],
+  supervisor: ["/staff/console", "/staff/map", "/staff/statistics"],
+  analyst: ["/staff/reports", "/staff/map", "/staff/map?departement=59", "/staff/statistics"],
   investigator: ["/staff/dossiers", "/staff/dossiers/00000000-0000-4000-8000-000000000000"],
-  auditor: ["/staff/audit"],
+  auditor: ["/staff/audit", "/staff/statistics"],
   admin: ["/staff/accounts", "/staff/units", "/staff/units?departement=59", "/staff/retention"],
 };
 
 before(async () => {
   dir = tempDir();
   for (const [role, name, deps] of roles) addStaff(dir, role, name, deps);
+  // The open-data outlines, so the map pages are checked with their SVG drawn.
+  cli(dir, ["geo", "import", new URL("../../../shared/geo", import.meta.url).pathname]);
   server = await startServer(dir, await freePort());
   browser = await launch();
 });
