@@ -8,21 +8,7 @@ use crate::report::FieldErrors;
 use crate::Invalid;
 use serde::{Deserialize, Serialize};
 
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $s)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
-            pub fn parse(raw: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == raw.trim()) }
-        }
-    };
-}
-
-named_enum!(
+choice!(
     /// The services that receive dossiers.
     UnitKind {
         SureteDepartementale = "surete_departementale",
@@ -32,7 +18,7 @@ named_enum!(
         Customs = "customs",
     }
 );
-named_enum!(
+choice!(
     /// What happened after a dossier reached a unit.
     OutcomeKind {
         Patrol = "patrol",
@@ -43,7 +29,7 @@ named_enum!(
         NoAction = "no_action",
     }
 );
-named_enum!(
+choice!(
     /// What was seized.
     SeizedProduct {
         CannabisResin = "cannabis_resin",
@@ -58,11 +44,11 @@ named_enum!(
         Other = "other",
     }
 );
-named_enum!(
+choice!(
     /// The unit a seized quantity is counted in.
     QuantityUnit { Grams = "g", Kilograms = "kg", Items = "items", Euros = "eur" }
 );
-named_enum!(
+choice!(
     /// A point de deal's status.
     DealPointStatus { Active = "active", Dismantled = "dismantled", Moved = "moved" }
 );

@@ -4,6 +4,22 @@
 //! every value that exists is valid (parse, don't validate), and every state change goes
 //! through a state machine that refuses illegal transitions with a typed error.
 
+/// A closed set of values named by stable strings (stored, sent over the API, used as
+/// translation keys): `ALL`, `as_str`, `parse`. Defined before the modules that use it.
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $(#[serde(rename = $s)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
+            pub fn parse(raw: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == raw.trim()) }
+        }
+    };
+}
+
 pub mod chain;
 pub mod clock;
 pub mod conversation;

@@ -622,27 +622,7 @@ pub(crate) async fn inbox(
         query = query.bind(to_millis(since));
     }
     let rows = query.fetch_all(&s.pool).await.map_err(map_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(ReportSummary {
-                id: parse(row, "id")?,
-                state: enum_col(row, "state", ReportState::parse)?,
-                activity: get::<Option<String>>(row, "activity")?
-                    .and_then(|a| vigie_domain::report::Activity::parse(&a)),
-                commune: get::<Option<String>>(row, "commune")?
-                    .map(|c| vigie_domain::InseeCode::parse(&c))
-                    .transpose()
-                    .map_err(internal)?,
-                commune_name: get(row, "commune_name")?,
-                departement: get::<Option<String>>(row, "departement")?
-                    .map(|d| DepartementCode::parse(&d))
-                    .transpose()
-                    .map_err(internal)?,
-                weapons: get(row, "weapons")?,
-                qualified_at: opt_ts(row, "qualified_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(summary).collect()
 }
 
 pub(crate) async fn audit_log(
@@ -703,4 +683,25 @@ pub(crate) async fn audit_log(
             })
         })
         .collect()
+}
+
+/// A report as lists show it (inbox, a point de deal's reports).
+pub(crate) fn summary(row: &PgRow) -> StoreResult<ReportSummary> {
+    Ok(ReportSummary {
+        id: parse(row, "id")?,
+        state: enum_col(row, "state", ReportState::parse)?,
+        activity: get::<Option<String>>(row, "activity")?
+            .and_then(|a| vigie_domain::report::Activity::parse(&a)),
+        commune: get::<Option<String>>(row, "commune")?
+            .map(|c| vigie_domain::InseeCode::parse(&c))
+            .transpose()
+            .map_err(internal)?,
+        commune_name: get(row, "commune_name")?,
+        departement: get::<Option<String>>(row, "departement")?
+            .map(|d| DepartementCode::parse(&d))
+            .transpose()
+            .map_err(internal)?,
+        weapons: get(row, "weapons")?,
+        qualified_at: opt_ts(row, "qualified_at")?,
+    })
 }

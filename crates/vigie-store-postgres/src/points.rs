@@ -4,7 +4,7 @@
 
 use crate::analysis::{analysis_audit, load};
 use crate::cases::write_audit;
-use crate::decode::{enum_col, get, opt_ts, parse, ts};
+use crate::decode::{enum_col, get, parse, ts};
 use crate::{internal, map_err, PgStore};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Transaction};
@@ -323,25 +323,5 @@ pub(crate) async fn reports_of(s: &PgStore, id: DealPointId) -> StoreResult<Vec<
     .fetch_all(&s.pool)
     .await
     .map_err(map_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(ReportSummary {
-                id: parse(row, "id")?,
-                state: enum_col(row, "state", ReportState::parse)?,
-                activity: get::<Option<String>>(row, "activity")?
-                    .and_then(|a| vigie_domain::report::Activity::parse(&a)),
-                commune: get::<Option<String>>(row, "commune")?
-                    .map(|c| vigie_domain::InseeCode::parse(&c))
-                    .transpose()
-                    .map_err(internal)?,
-                commune_name: get(row, "commune_name")?,
-                departement: get::<Option<String>>(row, "departement")?
-                    .map(|d| DepartementCode::parse(&d))
-                    .transpose()
-                    .map_err(internal)?,
-                weapons: get(row, "weapons")?,
-                qualified_at: opt_ts(row, "qualified_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(crate::cases::summary).collect()
 }

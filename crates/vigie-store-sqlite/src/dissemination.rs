@@ -95,6 +95,23 @@ async fn assemble(
     })
 }
 
+/// Moves a report to a state the caller has checked with the state machine.
+async fn move_to(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: ReportId,
+    state: ReportState,
+    at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
+        .bind(state.as_str())
+        .bind(to_millis(at))
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
 const DISSEMINATION_SELECT: &str =
     "SELECT d.id, d.report_id, d.unit_id, u.name AS unit_name, s.username, d.at, \
      d.dossier, d.acknowledged_at, a.username AS acknowledged_by FROM disseminations d \
@@ -241,13 +258,7 @@ pub(crate) async fn disseminate(
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
-    sqlx::query("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
-        .bind(next.as_str())
-        .bind(to_millis(at))
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+    move_to(&mut tx, id, next, at).await?;
     write_audit(
         &mut tx,
         &NewAudit {
@@ -294,13 +305,7 @@ pub(crate) async fn acknowledge(
     }
     if current.state == ReportState::Disseminated {
         let next = current.state.transition(ReportState::Acknowledged)?;
-        sqlx::query("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
-            .bind(next.as_str())
-            .bind(to_millis(at))
-            .bind(d.report.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        move_to(&mut tx, d.report, next, at).await?;
     }
     write_audit(
         &mut tx,
@@ -360,13 +365,7 @@ pub(crate) async fn record_outcome(
     .fetch_one(&mut *tx)
     .await
     .map_err(map_err)?;
-    sqlx::query("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
-        .bind(next.as_str())
-        .bind(to_millis(at))
-        .bind(d.report.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+    move_to(&mut tx, d.report, next, at).await?;
     // The outcome also belongs to the spot's history.
     sqlx::query(
         "INSERT INTO deal_point_history (deal_point_id, at, staff_id, action, detail) \
@@ -411,13 +410,7 @@ pub(crate) async fn close_report(
     let mut tx = s.write.begin().await.map_err(map_err)?;
     let current = load(&mut tx, id).await?;
     let next = current.state.transition(ReportState::Closed)?;
-    sqlx::query("UPDATE reports SET state = ?, updated_at = ? WHERE id = ?")
-        .bind(next.as_str())
-        .bind(to_millis(at))
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+    move_to(&mut tx, id, next, at).await?;
     write_audit(&mut tx, &analysis_audit(by, "close_report", id, at)).await?;
     let saved = load(&mut tx, id).await?;
     tx.commit().await.map_err(map_err)?;

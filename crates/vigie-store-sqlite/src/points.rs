@@ -3,7 +3,7 @@
 
 use crate::analysis::{analysis_audit, load};
 use crate::cases::write_audit;
-use crate::decode::{enum_col, get, opt_ts, parse, ts};
+use crate::decode::{enum_col, get, parse, ts};
 use crate::{internal, map_err, SqliteStore};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
@@ -315,25 +315,5 @@ pub(crate) async fn reports_of(
     .fetch_all(&s.read)
     .await
     .map_err(map_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(ReportSummary {
-                id: parse(row, "id")?,
-                state: enum_col(row, "state", ReportState::parse)?,
-                activity: get::<Option<String>>(row, "activity")?
-                    .and_then(|a| vigie_domain::report::Activity::parse(&a)),
-                commune: get::<Option<String>>(row, "commune")?
-                    .map(|c| vigie_domain::InseeCode::parse(&c))
-                    .transpose()
-                    .map_err(internal)?,
-                commune_name: get(row, "commune_name")?,
-                departement: get::<Option<String>>(row, "departement")?
-                    .map(|d| DepartementCode::parse(&d))
-                    .transpose()
-                    .map_err(internal)?,
-                weapons: get(row, "weapons")?,
-                qualified_at: opt_ts(row, "qualified_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(crate::cases::summary).collect()
 }

@@ -137,3 +137,13 @@ permission_extractor!(
     Admin,
     Permission::ManageAccounts
 );
+permission_extractor!(
+    /// An administrator of units, the routing table and retention, never case content.
+    UnitsAdmin,
+    Permission::ManageUnits
+);
+permission_extractor!(
+    /// An investigator: reads the dossiers disseminated to their unit.
+    Investigator,
+    Permission::ReadDisseminated
+);

@@ -8,20 +8,6 @@ use crate::geo::InseeCode;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-macro_rules! choice {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $s)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
-            pub fn parse(raw: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == raw.trim()) }
-        }
-    };
-}
-
 choice!(
     /// What kind of dealing the witness describes.
     Activity { StreetSale = "street_sale", Storage = "storage", Delivery = "delivery", MovedSpot = "moved_spot", Other = "other" }

@@ -8,36 +8,22 @@
 use crate::Invalid;
 use serde::{Deserialize, Serialize};
 
-macro_rules! graded_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $s)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
-            pub fn parse(raw: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == raw.trim()) }
-        }
-    };
-}
-
-graded_enum!(
+choice!(
     /// How reliable the source is: A (totally reliable) … E (unreliable), F (cannot be judged).
     SourceReliability { A = "A", B = "B", C = "C", D = "D", E = "E", F = "F" }
 );
-graded_enum!(
+choice!(
     /// How credible the information is: 1 (confirmed by other sources) … 5 (improbable),
     /// 6 (cannot be judged).
     Credibility { One = "1", Two = "2", Three = "3", Four = "4", Five = "5", Six = "6" }
 );
-graded_enum!(
+choice!(
     /// Europol handling codes: H0 use to prevent and combat crime, H1 not for judicial
     /// proceedings without permission, H2 not to be passed on without permission, H3 other
     /// restrictions.
     HandlingCode { H0 = "H0", H1 = "H1", H2 = "H2", H3 = "H3" }
 );
-graded_enum!(
+choice!(
     /// The checks an intelligence cell makes before relying on a tip.
     CheckKind { OtherReports = "other_reports", Files = "files", Patrol = "patrol", Surveillance = "surveillance" }
 );

@@ -6,14 +6,13 @@
 
 use super::render;
 use super::staff::{me, Me};
-use crate::auth::{same, Staff};
+use crate::auth::{same, Staff, UnitsAdmin};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +20,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use vigie_domain::chain::{RetentionRule, UnitKind, UnitName};
-use vigie_domain::{DepartementCode, Locale, Permission, UnitId};
+use vigie_domain::{DepartementCode, Locale, UnitId};
 use vigie_store::{NewUnit, StoreError, Unit};
 
 pub fn router() -> Router<AppState> {
@@ -30,22 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/staff/units/{id}", get(unit_page))
         .route("/staff/units/{id}/routing", post(set_routing))
         .route("/staff/retention", get(retention_page).post(set_retention))
-}
-
-/// A staff member allowed to manage units, the routing table and retention (administrators).
-pub struct UnitsAdmin(pub Staff);
-
-impl FromRequestParts<AppState> for UnitsAdmin {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let staff = Staff::from_request_parts(parts, state).await?;
-        if staff.principal.role.may(Permission::ManageUnits) {
-            Ok(Self(staff))
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
 }
 
 /// The form fields refused, each with its message in the page's language.

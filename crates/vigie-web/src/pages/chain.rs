@@ -95,24 +95,6 @@ pub struct ReportChain {
     pub candidates: Vec<CandidateView>,
 }
 
-pub fn outcome_text(t: &Tr, o: &vigie_domain::chain::Outcome) -> String {
-    use vigie_domain::chain::Outcome as O;
-    let kind = t.choice("outcome", o.kind().as_str());
-    match o {
-        O::Arrests { count } | O::Fines { count } => format!("{kind} : {count}"),
-        O::Seizure {
-            product,
-            quantity,
-            unit,
-        } => format!(
-            "{kind} : {quantity} {} — {}",
-            t.choice("quantity-unit", unit.as_str()),
-            t.choice("seized", product.as_str())
-        ),
-        _ => kind,
-    }
-}
-
 fn reason_text(t: &Tr, r: &Reason) -> String {
     match r {
         Reason::SameCommune => t.get("candidate-same-commune"),
@@ -172,7 +154,7 @@ pub async fn report_chain(
                 .map(|o| {
                     format!(
                         "{} ({})",
-                        outcome_text(t, &o.outcome),
+                        crate::export::outcome_text(t, &o.outcome),
                         human_time(locale, o.at)
                     )
                 })
@@ -523,7 +505,7 @@ async fn point_page(
             let detail = match h.action.as_str() {
                 "status" => t.choice("point-status", &h.detail),
                 "outcome" => serde_json::from_str(&h.detail)
-                    .map(|o| outcome_text(&t, &o))
+                    .map(|o| crate::export::outcome_text(&t, &o))
                     .unwrap_or_default(),
                 "linked" => h
                     .detail
@@ -834,7 +816,7 @@ async fn statistics_page(
     let by_outcome: Vec<(String, u64)> = stats
         .by_outcome
         .iter()
-        .map(|(a, n)| (t.choice("outcome", a), *n))
+        .map(|(a, n)| (t.choice("dossier-outcome", a), *n))
         .collect();
     let unit = t.get("stats-unit-reports");
     render(&StatisticsPage {
@@ -883,11 +865,11 @@ async fn statistics_page(
             .iter()
             .map(|(p, u, q)| {
                 (
-                    t.choice("seized", p),
+                    t.choice("dossier-product", p),
                     format!(
                         "{} {}",
                         chart::format_value(*q),
-                        t.choice("quantity-unit", u)
+                        t.choice("dossier-unit", u)
                     ),
                 )
             })

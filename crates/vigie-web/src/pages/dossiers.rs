@@ -3,15 +3,15 @@
 //! or analyst) and the analyst's inbox as CSV. Every export is audited.
 
 use super::render;
-use crate::auth::{same, Analyst, Staff};
+use super::staff::{me, Me};
+use crate::auth::{same, Analyst, Investigator, Staff};
 use crate::error::AppError;
 use crate::export;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use vigie_domain::chain::{OutcomeInput, OutcomeKind, QuantityUnit, SeizedProduct};
 use vigie_domain::report::HandlingCode;
-use vigie_domain::{DisseminationId, Locale, Permission, ReportState};
+use vigie_domain::{DisseminationId, Locale, ReportState};
 use vigie_store::{Dissemination, NewAudit, RoutedReport, StoreError, UnitDossier};
 
 pub fn router() -> Router<AppState> {
@@ -31,87 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/staff/dossiers/{id}/pdf", get(dossier_pdf))
         .route("/staff/disseminations/{id}/pdf", get(dissemination_pdf))
         .route("/staff/reports.csv", get(inbox_csv))
-}
-
-/// An investigator: reads the dossiers disseminated to their unit.
-#[derive(Debug, Clone)]
-pub struct Investigator(pub Staff);
-
-impl FromRequestParts<AppState> for Investigator {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let staff = Staff::from_request_parts(parts, state).await?;
-        if staff.principal.role.may(Permission::ReadDisseminated) {
-            Ok(Self(staff))
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-}
-
-// --- the header and navigation ------------------------------------------------------------------
-
-pub struct NavLink {
-    href: &'static str,
-    label: String,
-    current: bool,
-}
-
-/// The staff header (same links as the rest of the console).
-pub struct Nav {
-    links: Vec<NavLink>,
-    who: String,
-    csrf: String,
-}
-
-fn nav(t: &Tr, staff: &Staff, path: &str) -> Nav {
-    let role = staff.principal.role;
-    let mut links = Vec::new();
-    let mut add = |href: &'static str, key: &str| {
-        links.push(NavLink {
-            href,
-            label: t.get(key),
-            current: path.starts_with(href),
-        })
-    };
-    if role.may(Permission::HandleConversations) {
-        add("/staff/console", "nav-console");
-    }
-    if role.may(Permission::ReadRoutedReports) {
-        add("/staff/reports", "nav-reports");
-    }
-    if role.may(Permission::ReadDisseminated) {
-        add("/staff/dossiers", "nav-dossiers");
-    }
-    if role.may(Permission::ViewMap) {
-        add("/staff/map", "nav-map");
-    }
-    if role.may(Permission::ViewStatistics) {
-        add("/staff/statistics", "nav-statistics");
-    }
-    if role.may(Permission::ReadAuditLog) {
-        add("/staff/audit", "nav-audit");
-    }
-    if role.may(Permission::ManageAccounts) {
-        add("/staff/accounts", "nav-accounts");
-    }
-    if role.may(Permission::ManageUnits) {
-        add("/staff/units", "nav-units");
-        add("/staff/retention", "nav-retention");
-    }
-    let who = t.with(
-        "logged-in-as",
-        &[
-            ("username", staff.principal.username.clone()),
-            ("role", t.choice("role", role.as_str())),
-        ],
-    );
-    Nav {
-        links,
-        who,
-        csrf: staff.csrf.clone(),
-    }
 }
 
 // --- the list -----------------------------------------------------------------------------------
@@ -131,7 +50,7 @@ pub struct Row {
 #[template(path = "dossier_list.html")]
 struct ListPage {
     t: Tr,
-    me: Nav,
+    me: Option<Me>,
     path: &'static str,
     has_unit: bool,
     lead: String,
@@ -183,7 +102,7 @@ async fn list(
         })
         .collect();
     render(&ListPage {
-        me: nav(&t, &staff, "/staff/dossiers"),
+        me: Some(me(&t, &staff, "/staff/dossiers")),
         path: "/staff/dossiers",
         has_unit: unit.is_some(),
         lead: t.with("dossier-list-lead", &[("unit", unit_name)]),
@@ -256,7 +175,7 @@ impl OutcomeFormView {
 #[template(path = "dossier_show.html")]
 struct ShowPage {
     t: Tr,
-    me: Nav,
+    me: Option<Me>,
     path: String,
     id: DisseminationId,
     q: &'static str,
@@ -307,7 +226,7 @@ fn show_page(
         })
         .collect();
     render(&ShowPage {
-        me: nav(&t, staff, "/staff/dossiers"),
+        me: Some(me(&t, staff, "/staff/dossiers")),
         path: format!("/staff/dossiers/{}", d.id),
         id: d.id,
         q: t.q(),

@@ -20,9 +20,7 @@ use vigie_domain::report::{
     Activity, CheckKind, Credibility, Frequency, Grading, HandlingCode, Knowledge, PersonRole,
     Product, SourceReliability, Weekday,
 };
-use vigie_domain::{
-    CloseOutcome, ConversationId, Locale, Permission, ReportFields, ReportId, ReportState, Role,
-};
+use vigie_domain::{CloseOutcome, ConversationId, Locale, Permission, ReportId, ReportState, Role};
 use vigie_store::{CaseReader, RoutedReport};
 
 const LOGIN_COOKIE: &str = "vigie_login";
@@ -513,99 +511,6 @@ pub async fn inbox(
 }
 
 /// The facts of a report, labelled in the page's language.
-pub(crate) fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, String)> {
-    let join = |items: Vec<String>| items.join(", ");
-    let mut out = Vec::new();
-    let mut push = |key: &str, value: String| {
-        if !value.is_empty() {
-            out.push((t.get(key), value));
-        }
-    };
-    push(
-        "field-activity",
-        f.activity
-            .map(|a| t.choice("activity", a.as_str()))
-            .unwrap_or_default(),
-    );
-    push(
-        "field-activity_other",
-        f.activity_other.clone().unwrap_or_default(),
-    );
-    push("field-commune", commune.unwrap_or_default());
-    push("field-place", f.place.clone().unwrap_or_default());
-    push(
-        "field-days",
-        join(
-            f.days
-                .iter()
-                .map(|d| t.choice("weekday", d.as_str()))
-                .collect(),
-        ),
-    );
-    push("field-hours_from", f.hours_from.clone().unwrap_or_default());
-    push("field-hours_to", f.hours_to.clone().unwrap_or_default());
-    push(
-        "field-frequency",
-        f.frequency
-            .map(|a| t.choice("frequency", a.as_str()))
-            .unwrap_or_default(),
-    );
-    push(
-        "field-people_count",
-        f.people_count.map(|n| n.to_string()).unwrap_or_default(),
-    );
-    push(
-        "field-roles",
-        join(
-            f.roles
-                .iter()
-                .map(|d| t.choice("person", d.as_str()))
-                .collect(),
-        ),
-    );
-    push(
-        "field-descriptions",
-        f.descriptions.clone().unwrap_or_default(),
-    );
-    let vehicles: Vec<String> = f
-        .vehicles
-        .iter()
-        .map(|v| {
-            [v.make.as_deref(), v.colour.as_deref(), v.plate.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .collect();
-    push("field-vehicles", vehicles.join(" ; "));
-    push(
-        "field-products",
-        join(
-            f.products
-                .iter()
-                .map(|d| t.choice("product", d.as_str()))
-                .collect(),
-        ),
-    );
-    push(
-        "field-products_other",
-        f.products_other.clone().unwrap_or_default(),
-    );
-    push("field-weapons", t.get(if f.weapons { "yes" } else { "no" }));
-    push(
-        "field-weapons_details",
-        f.weapons_details.clone().unwrap_or_default(),
-    );
-    push(
-        "field-knowledge",
-        f.knowledge
-            .map(|a| t.choice("knowledge", a.as_str()))
-            .unwrap_or_default(),
-    );
-    out
-}
-
 pub struct Choice {
     value: &'static str,
     label: String,
@@ -707,7 +612,7 @@ pub(crate) async fn report_page(
             .review_on
             .map(|d| t.with("review-on-label", &[("date", d.to_string())])),
         error,
-        facts: facts(&t, &report.fields, commune),
+        facts: crate::export::facts(&t, &report.fields, commune),
         grading_line: match report.grading {
             Some(g) => t.with(
                 "grading-current",
