@@ -277,3 +277,80 @@ async fn the_map_and_statistics_are_drawn_by_the_server_for_the_right_roles() {
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+#[tokio::test]
+async fn the_auditor_filters_the_audit_log_and_sees_no_case_content() {
+    let server = Server::start();
+    let officer = server.staff("operator", "agent.audit", "").await;
+    let analyst = server.staff("analyst", "cross.audit", "59").await;
+    let (_, report) = qualified(&server, &officer).await;
+    assert_eq!(
+        analyst.page(&format!("/staff/reports/{report}")).await.0,
+        200
+    );
+    let auditor = server.staff("auditor", "dpo.filter", "").await;
+
+    // The API: by action, by actor, by purpose; every row matches.
+    let (status, body) = auditor.get("/api/v1/staff/audit?action=read_report").await;
+    assert_eq!(status, 200);
+    let entries = body["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(
+        entries.iter().all(|e| e["action"] == "read_report"),
+        "{body}"
+    );
+    assert!(entries
+        .iter()
+        .any(|e| e["target"] == format!("report:{report}").as_str()));
+    let (_, body) = auditor.get("/api/v1/staff/audit?actor=agent.audit").await;
+    let entries = body["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(
+        entries.iter().all(|e| e["actor"] == "agent.audit"),
+        "{body}"
+    );
+    let (_, body) = auditor
+        .get("/api/v1/staff/audit?purpose=analysis&actor=cross.audit")
+        .await;
+    let entries = body["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|e| e["purpose"] == "analysis"), "{body}");
+    // A window in the past holds nothing; bad filters are typed errors.
+    let (_, body) = auditor
+        .get("/api/v1/staff/audit?from=2020-01-01&to=2020-01-31")
+        .await;
+    assert_eq!(body["entries"].as_array().unwrap().len(), 0);
+    let (status, body) = auditor.get("/api/v1/staff/audit?from=yesterday").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("filter-invalid"))
+    );
+    let (status, _) = auditor.get("/api/v1/staff/audit?purpose=curiosity").await;
+    assert_eq!(status, 422);
+    let (status, _) = auditor.get("/api/v1/staff/audit?colour=red").await;
+    assert_eq!(status, 400);
+
+    // The page: the same filters, kept in the form; no witness words anywhere.
+    let (status, page) = auditor
+        .page("/staff/audit?action=read_report&purpose=analysis")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("value=\"read_report\""),
+        "the filter stays in the form"
+    );
+    assert!(page.contains(&format!("report:{report}")));
+    assert!(
+        !page.contains("qualify_report"),
+        "other actions are filtered out"
+    );
+    assert!(!page.contains("hall B"), "no case content for the auditor");
+    let (status, page) = auditor.page("/staff/audit?from=31/12/2026").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Un des filtres n&#39;est pas valide."), "{page}");
+    let (status, page) = auditor.page("/staff/audit?lang=en&purpose=analysis").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("lang=\"en\""));
+    // Nobody else reads it.
+    assert_eq!(analyst.get("/api/v1/staff/audit").await.0, 403);
+}

@@ -763,17 +763,22 @@ struct AuditPage {
     me: Option<Me>,
     path: &'static str,
     rows: Vec<(String, String, String, String, String)>,
+    query: crate::staff::AuditQuery,
+    purposes: Vec<Choice>,
 }
 
 pub async fn audit(
     State(state): State<AppState>,
     Lang(locale): Lang,
     Auditor(staff): Auditor,
+    query: Result<Query<crate::staff::AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, AppError> {
+    let Query(query) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
+    let filter = query.filter()?;
     let t = state.tr(locale);
     let rows = state
         .store
-        .audit_log(&vigie_store::AuditFilter::default(), 500)
+        .audit_log(&filter, 500)
         .await?
         .into_iter()
         .map(|a| {
@@ -782,7 +787,7 @@ pub async fn audit(
                 a.actor.unwrap_or_default(),
                 a.action,
                 a.target,
-                a.purpose,
+                t.choice("purpose", &a.purpose),
             )
         })
         .collect();
@@ -790,6 +795,15 @@ pub async fn audit(
         me: Some(me(&t, &staff, "/staff/audit")),
         path: "/staff/audit",
         rows,
+        purposes: crate::staff::AUDIT_PURPOSES
+            .iter()
+            .map(|p| Choice {
+                value: p,
+                label: t.choice("purpose", p),
+                selected: query.purpose.trim() == *p,
+            })
+            .collect(),
+        query,
         t,
     })
 }

@@ -41,6 +41,8 @@ pub struct InboxQuery {
     pub commune: String,
     pub activity: String,
     pub days: String,
+    /// The page's language, read by the `Lang` extractor.
+    pub lang: String,
 }
 
 impl InboxQuery {
@@ -136,13 +138,74 @@ pub async fn report(
     ))
 }
 
+/// The audit log's filters, as a page or API query: `actor` (username), `action`, `purpose`,
+/// `from` and `to` (dates, UTC, both included). Empty means any.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditQuery {
+    pub actor: String,
+    pub action: String,
+    pub purpose: String,
+    pub from: String,
+    pub to: String,
+    /// The page's language, read by the `Lang` extractor.
+    pub lang: String,
+}
+
+/// Why an access was made, as the audit log records it.
+pub const AUDIT_PURPOSES: [&str; 7] = [
+    "handling",
+    "analysis",
+    "dissemination",
+    "investigation",
+    "administration",
+    "retention",
+    "witness",
+];
+
+impl AuditQuery {
+    pub fn filter(&self) -> Result<vigie_store::AuditFilter, AppError> {
+        let text = |s: &str| {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_owned())
+        };
+        let date = |s: &str| -> Result<Option<time::Date>, AppError> {
+            match text(s) {
+                None => Ok(None),
+                Some(d) => {
+                    time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE)
+                        .map(Some)
+                        .map_err(|_| AppError::Invalid("filter-invalid"))
+                }
+            }
+        };
+        let purpose = text(&self.purpose);
+        if purpose
+            .as_deref()
+            .is_some_and(|p| !AUDIT_PURPOSES.contains(&p))
+        {
+            return Err(AppError::Invalid("filter-invalid"));
+        }
+        let midnight = |d: time::Date| d.midnight().assume_utc();
+        Ok(vigie_store::AuditFilter {
+            actor: text(&self.actor),
+            action: text(&self.action),
+            purpose,
+            since: date(&self.from)?.map(midnight),
+            until: date(&self.to)?.and_then(|d| d.next_day()).map(midnight),
+        })
+    }
+}
+
 pub async fn audit(
     State(state): State<AppState>,
     _auditor: Auditor,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, AppError> {
+    let Query(query) = query.map_err(|_| AppError::BadRequest("query-invalid"))?;
     let entries: Vec<Value> = state
         .store
-        .audit_log(&vigie_store::AuditFilter::default(), 500)
+        .audit_log(&query.filter()?, 500)
         .await?
         .into_iter()
         .map(|a| json!({ "id": a.id, "at": rfc3339(a.at), "actor": a.actor, "action": a.action, "target": a.target, "purpose": a.purpose }))

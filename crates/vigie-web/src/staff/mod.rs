@@ -14,7 +14,7 @@ use serde::Serialize;
 use vigie_store::{Event, Note};
 
 pub use analysis::{analysis_view, parse_assessment, parse_check, parse_conclusion, parse_grading};
-pub use directory::InboxQuery;
+pub use directory::{AuditQuery, InboxQuery, AUDIT_PURPOSES};
 pub use session::login_with_password;
 
 pub fn router() -> Router<AppState> {
