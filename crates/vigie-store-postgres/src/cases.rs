@@ -502,16 +502,20 @@ pub(crate) async fn qualify(
     let departement = commune_departement(&mut tx, &insee)
         .await?
         .ok_or_else(unknown_commune)?;
-    // The report's position is its commune's centroid, when the gazetteer has one.
+    // The report's position: the officer's point, else its commune's centroid when the
+    // gazetteer has one.
+    let point = current.fields.point();
     sqlx::query(
         "UPDATE reports SET state = $1, departement = $2, qualified_at = $3, updated_at = $4, \
-         lat = (SELECT lat FROM communes WHERE insee = reports.commune), \
-         lon = (SELECT lon FROM communes WHERE insee = reports.commune) WHERE id = $5",
+         lat = COALESCE($5::DOUBLE PRECISION, (SELECT lat FROM communes WHERE insee = reports.commune)), \
+         lon = COALESCE($6::DOUBLE PRECISION, (SELECT lon FROM communes WHERE insee = reports.commune)) WHERE id = $7",
     )
     .bind(next.as_str())
     .bind(&departement)
     .bind(to_millis(at))
     .bind(to_millis(at))
+    .bind(point.map(|p| p.0))
+    .bind(point.map(|p| p.1))
     .bind(current.id.to_string())
     .execute(&mut *tx)
     .await

@@ -488,16 +488,20 @@ pub(crate) async fn qualify(
     let departement = commune_departement(&mut tx, &insee)
         .await?
         .ok_or_else(unknown_commune)?;
-    // The report's position is its commune's centroid, when the gazetteer has one.
+    // The report's position: the officer's point, else its commune's centroid when the
+    // gazetteer has one.
+    let point = current.fields.point();
     sqlx::query(
         "UPDATE reports SET state = ?, departement = ?, qualified_at = ?, updated_at = ?, \
-                 lat = (SELECT lat FROM communes WHERE insee = reports.commune), \
-                 lon = (SELECT lon FROM communes WHERE insee = reports.commune) WHERE id = ?",
+                 lat = COALESCE(?, (SELECT lat FROM communes WHERE insee = reports.commune)), \
+                 lon = COALESCE(?, (SELECT lon FROM communes WHERE insee = reports.commune)) WHERE id = ?",
     )
     .bind(next.as_str())
     .bind(&departement)
     .bind(to_millis(at))
     .bind(to_millis(at))
+    .bind(point.map(|p| p.0))
+    .bind(point.map(|p| p.1))
     .bind(current.id.to_string())
     .execute(&mut *tx)
     .await

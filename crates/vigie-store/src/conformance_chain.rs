@@ -50,6 +50,15 @@ async fn unit(store: &dyn Store, admin: &StaffPrincipal, name: &str, codes: &[&s
 
 /// A report qualified in Lille (59), with two witness messages in its thread.
 async fn qualified_report(store: &dyn Store, place: &str) -> (Report, ConversationId) {
+    qualified_report_at(store, place, "").await
+}
+
+/// The same, with the officer's point (`""` for none).
+async fn qualified_report_at(
+    store: &dyn Store,
+    place: &str,
+    position: &str,
+) -> (Report, ConversationId) {
     let officer = staff(store, Role::Operator, &[]).await;
     let (conv, case) = taken(store, &officer).await;
     store
@@ -64,6 +73,7 @@ async fn qualified_report(store: &dyn Store, place: &str) -> (Report, Conversati
         activity: "street_sale".into(),
         commune: "59350".into(),
         place: place.into(),
+        position: position.into(),
         days: vec!["fri".into(), "sat".into()],
         hours_from: "18:00".into(),
         hours_to: "23:00".into(),
@@ -439,6 +449,25 @@ pub async fn points_de_deal_gather_reports_and_keep_their_history(store: Dyn) {
         .iter()
         .any(|p| p.id == point.id));
     assert!(s.deal_points(&[]).await.unwrap().is_empty());
+
+    // A point placed by the officer wins over the commune's centroid.
+    let (placed, _) = qualified_report_at(s, "Parking du gymnase", "50.64012, 3.07110").await;
+    let routed = RoutedReport::obtain(s, &analyst, placed.id, "analysis", now())
+        .await
+        .unwrap();
+    let exact = s
+        .create_deal_point(
+            &routed,
+            analyst.id,
+            NewDealPoint {
+                id: DealPointId::random(&mut rng()),
+                label: ReasonText::parse("Parking du gymnase").unwrap(),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(exact.position, Some((50.64012, 3.0711)));
     // An analyst of another département cannot even obtain the report to link it.
     assert!(matches!(
         RoutedReport::obtain(s, &marseille, second.id, "analysis", now()).await,

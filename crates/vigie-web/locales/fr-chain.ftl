@@ -120,3 +120,7 @@ purpose-investigation = enquête
 purpose-administration = administration
 purpose-retention = conservation (purge)
 purpose-witness = demande du témoin
+field-position = Point précis placé par l’officier (latitude, longitude), facultatif
+field-position-hint = Par exemple 50.63297, 3.05858 (copié d’une carte). Sans point, le centre de la commune sert de position.
+field-error-position-invalid = Position non valide : deux nombres décimaux, latitude puis longitude (par exemple 50.63297, 3.05858).
+field-error-position-outside-france = Ce point n’est pas en France (métropole ou départements d’outre-mer). Vérifiez l’ordre latitude, longitude.

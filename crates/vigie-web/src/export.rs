@@ -49,6 +49,7 @@ pub fn facts(t: &Tr, f: &ReportFields, commune: Option<String>) -> Vec<(String, 
     );
     push("field-commune", commune.unwrap_or_default());
     push("field-place", f.place.clone().unwrap_or_default());
+    push("field-position", f.position.clone().unwrap_or_default());
     push(
         "field-days",
         join(

@@ -91,7 +91,7 @@
     version = report.version;
     $("report-version").textContent = S["report-version"].replace("{version}", String(version));
     var f = report.fields;
-    ["activity", "activity_other", "place", "hours_from", "hours_to", "frequency", "descriptions", "products_other", "weapons_details"].forEach(function (k) {
+    ["activity", "activity_other", "place", "position", "hours_from", "hours_to", "frequency", "descriptions", "products_other", "weapons_details"].forEach(function (k) {
       field(k).value = f[k] == null ? "" : f[k];
     });
     field("people_count").value = f.people_count == null ? "" : String(f.people_count);
@@ -138,6 +138,7 @@
       activity_other: field("activity_other").value,
       commune: $("f-commune").value,
       place: field("place").value,
+      position: field("position").value,
       days: checked("days"),
       hours_from: field("hours_from").value,
       hours_to: field("hours_to").value,

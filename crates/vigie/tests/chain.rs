@@ -347,10 +347,81 @@ async fn the_auditor_filters_the_audit_log_and_sees_no_case_content() {
     assert!(!page.contains("hall B"), "no case content for the auditor");
     let (status, page) = auditor.page("/staff/audit?from=31/12/2026").await;
     assert_eq!(status, 422);
-    assert!(page.contains("Un des filtres n&#39;est pas valide."), "{page}");
+    assert!(
+        page.contains("Un des filtres n&#39;est pas valide."),
+        "{page}"
+    );
     let (status, page) = auditor.page("/staff/audit?lang=en&purpose=analysis").await;
     assert_eq!(status, 200);
     assert!(page.contains("lang=\"en\""));
     // Nobody else reads it.
     assert_eq!(analyst.get("/api/v1/staff/audit").await.0, 403);
+}
+
+#[tokio::test]
+async fn the_officer_places_the_spot_and_the_point_travels_with_the_report() {
+    let server = Server::start();
+    let officer = server.staff("operator", "agent.point", "").await;
+    let analyst = server.staff("analyst", "cross.point", "59").await;
+    let witness = server.witness().await;
+    officer.take(&witness.id).await;
+    let path = format!("/api/v1/staff/conversations/{}/report", witness.id);
+    let mut fields = lille_report();
+    // New York is refused, with a typed error and a message; nothing is saved.
+    fields["position"] = json!("40.7128, -74.0060");
+    let (status, body) = officer
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            json!({"version": 0, "fields": fields}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["position"]["code"].as_str(),
+        Some("position-outside-france")
+    );
+    assert!(body["error"]["fields"]["position"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("France"));
+    fields["position"] = json!("50.64012, 3.0711");
+    let (status, body) = officer
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            json!({"version": 0, "fields": fields}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["report"]["fields"]["position"].as_str(),
+        Some("50.64012, 3.07110")
+    );
+    officer
+        .post(
+            &format!("/api/v1/staff/conversations/{}/qualify", witness.id),
+            json!({}),
+        )
+        .await;
+    let (_, inbox) = analyst.get("/api/v1/staff/reports").await;
+    let report = inbox["reports"][0]["id"].as_str().unwrap().to_owned();
+    let (_, page) = analyst.page(&format!("/staff/reports/{report}")).await;
+    assert!(
+        page.contains("50.64012, 3.07110"),
+        "the point is among the facts"
+    );
+    // The point de deal created from it sits on the officer's point, not the centroid.
+    let (status, _) = post_form(
+        &server,
+        &analyst,
+        &format!("/staff/reports/{report}/chain/point-create"),
+        &[("label", "Parking du gymnase")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let out = server.cli(&["geo", "import", shared_geo().to_str().unwrap()], "");
+    assert!(out.status.success());
+    let (_, page) = analyst.page("/staff/map?departement=59").await;
+    assert!(page.contains("Parking du gymnase"), "{page}");
 }

@@ -41,6 +41,7 @@ pub const FIELD_NAMES: &[&str] = &[
     "activity_other",
     "commune",
     "place",
+    "position",
     "days",
     "hours_from",
     "hours_to",
@@ -86,6 +87,8 @@ pub struct ReportInput {
     pub activity_other: String,
     pub commune: String,
     pub place: String,
+    /// A point placed by the officer: "latitude, longitude" in decimal degrees (WGS84).
+    pub position: String,
     pub days: Vec<String>,
     pub hours_from: String,
     pub hours_to: String,
@@ -112,6 +115,9 @@ pub struct ReportFields {
     pub activity_other: Option<String>,
     pub commune: Option<InseeCode>,
     pub place: Option<String>,
+    /// The officer's point, normalised to "lat, lon" with 5 decimals (about a metre); when absent
+    /// the commune's centroid stands for the spot. Read it with `ReportFields::point`.
+    pub position: Option<String>,
     pub days: BTreeSet<Weekday>,
     pub hours_from: Option<String>,
     pub hours_to: Option<String>,
@@ -235,6 +241,52 @@ fn plate(raw: &str, errors: &mut FieldErrors) -> Option<String> {
     }
 }
 
+/// The territories a point may fall in: metropolitan France and Corsica, then the overseas
+/// départements (lat min, lat max, lon min, lon max).
+const TERRITORIES: [(f64, f64, f64, f64); 6] = [
+    (41.3, 51.1, -5.2, 9.6),
+    (15.8, 16.55, -61.85, -61.0),
+    (14.38, 14.9, -61.25, -60.8),
+    (2.1, 5.8, -54.6, -51.6),
+    (-21.4, -20.85, 55.2, 55.85),
+    (-13.05, -12.6, 45.0, 45.3),
+];
+
+/// "lat, lon" (comma, semicolon or spaces between; a decimal comma is refused as ambiguous).
+fn parse_point(raw: &str) -> Option<(f64, f64)> {
+    let mut parts = raw
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|p| !p.is_empty());
+    let lat: f64 = parts.next()?.parse().ok()?;
+    let lon: f64 = parts.next()?.parse().ok()?;
+    (parts.next().is_none() && lat.is_finite() && lon.is_finite()).then_some((lat, lon))
+}
+
+fn position(raw: &str, errors: &mut FieldErrors) -> Option<String> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let Some((lat, lon)) = parse_point(raw) else {
+        errors.add("position", "position-invalid");
+        return None;
+    };
+    let inside = TERRITORIES
+        .iter()
+        .any(|(a, b, c, d)| (*a..=*b).contains(&lat) && (*c..=*d).contains(&lon));
+    if !inside {
+        errors.add("position", "position-outside-france");
+        return None;
+    }
+    Some(format!("{lat:.5}, {lon:.5}"))
+}
+
+impl ReportFields {
+    /// The officer's point as (latitude, longitude), if one was placed.
+    pub fn point(&self) -> Option<(f64, f64)> {
+        self.position.as_deref().and_then(parse_point)
+    }
+}
+
 impl ReportInput {
     pub fn validate(&self) -> Result<ReportFields, FieldErrors> {
         let mut e = FieldErrors::default();
@@ -299,6 +351,7 @@ impl ReportInput {
             activity_other: text(&self.activity_other, SHORT_TEXT, "activity_other", &mut e),
             commune,
             place: text(&self.place, LONG_TEXT, "place", &mut e),
+            position: position(&self.position, &mut e),
             days: many(&self.days, Weekday::parse, "days", &mut e),
             hours_from: hour(&self.hours_from, "hours_from", &mut e),
             hours_to: hour(&self.hours_to, "hours_to", &mut e),
@@ -385,6 +438,40 @@ mod tests {
         assert_eq!(fields.vehicles[0].plate.as_deref(), Some("AB-123-CD"));
         assert_eq!(fields.sources["place"], vec![1, 3]);
         assert!(fields.missing_for_qualification().is_empty());
+    }
+
+    #[test]
+    fn an_officer_point_must_be_a_place_in_france() {
+        let with = |raw: &str| {
+            ReportInput {
+                position: raw.into(),
+                ..complete()
+            }
+            .validate()
+        };
+        let fields = with(" 50.6329712 ; 3.0585 ").unwrap();
+        assert_eq!(fields.position.as_deref(), Some("50.63297, 3.05850"));
+        assert_eq!(fields.point(), Some((50.63297, 3.0585)));
+        assert_eq!(
+            with("-21.1151 55.5364").unwrap().point(),
+            Some((-21.1151, 55.5364))
+        );
+        assert_eq!(with("").unwrap().point(), None);
+        for (raw, code) in [
+            ("Lille", "position-invalid"),
+            ("50,63 3,05", "position-invalid"),
+            ("50.6", "position-invalid"),
+            ("50.6, 3.0, 7", "position-invalid"),
+            ("NaN, 3", "position-invalid"),
+            ("40.7128, -74.0060", "position-outside-france"),
+            ("3.05, 50.63", "position-outside-france"),
+        ] {
+            assert_eq!(
+                with(raw).unwrap_err().0.get("position"),
+                Some(&code),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

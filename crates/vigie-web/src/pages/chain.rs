@@ -104,7 +104,11 @@ fn reason_text(t: &Tr, r: &Reason) -> String {
     }
 }
 
+/// Where the spot is: the officer's point, else the commune's centroid.
 async fn position_of(state: &AppState, report: &Report) -> Result<Option<(f64, f64)>, AppError> {
+    if let Some(point) = report.fields.point() {
+        return Ok(Some(point));
+    }
     Ok(match &report.fields.commune {
         Some(code) => state
             .store
