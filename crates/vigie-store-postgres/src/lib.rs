@@ -536,13 +536,13 @@ impl Store for PgStore {
     async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>> {
         units::retention_rules(self).await
     }
-    async fn set_retention_rule(
+    async fn set_retention_rules(
         &self,
-        rule: RetentionRule,
+        rules: &[RetentionRule],
         by: StaffId,
         at: Timestamp,
     ) -> StoreResult<()> {
-        units::set_retention_rule(self, rule, by, at).await
+        units::set_retention_rules(self, rules, by, at).await
     }
     async fn purge(&self, now: Timestamp) -> StoreResult<PurgeReport> {
         retention::purge(self, now).await

@@ -181,38 +181,43 @@ pub(crate) async fn retention_rules(s: &SqliteStore) -> StoreResult<Vec<Retentio
     Ok(rules)
 }
 
-pub(crate) async fn set_retention_rule(
+pub(crate) async fn set_retention_rules(
     s: &SqliteStore,
-    rule: RetentionRule,
+    rules: &[RetentionRule],
     by: StaffId,
     at: Timestamp,
 ) -> StoreResult<()> {
-    if !RetentionRule::DEFAULTS
-        .iter()
-        .any(|r| r.state == rule.state)
-    {
+    let known = |rule: &RetentionRule| {
+        RetentionRule::DEFAULTS
+            .iter()
+            .any(|r| r.state == rule.state)
+    };
+    if !rules.iter().all(known) {
         return Err(StoreError::NotFound);
     }
+    // All the rules of one save, or none.
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    sqlx::query(
-        "INSERT INTO retention_rules (state, days) VALUES (?, ?) \
-         ON CONFLICT (state) DO UPDATE SET days = excluded.days",
-    )
-    .bind(rule.state.as_str())
-    .bind(i64::from(rule.days))
-    .execute(&mut *tx)
-    .await
-    .map_err(map_err)?;
-    write_audit(
-        &mut tx,
-        &admin_audit(
-            by,
-            "set_retention",
-            format!("retention:{}", rule.state.as_str()),
-            at,
-        ),
-    )
-    .await?;
+    for rule in rules {
+        sqlx::query(
+            "INSERT INTO retention_rules (state, days) VALUES (?, ?) \
+             ON CONFLICT (state) DO UPDATE SET days = excluded.days",
+        )
+        .bind(rule.state.as_str())
+        .bind(i64::from(rule.days))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        write_audit(
+            &mut tx,
+            &admin_audit(
+                by,
+                "set_retention",
+                format!("retention:{}", rule.state.as_str()),
+                at,
+            ),
+        )
+        .await?;
+    }
     tx.commit().await.map_err(map_err)
 }
 

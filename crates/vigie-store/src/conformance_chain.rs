@@ -600,11 +600,11 @@ pub async fn the_purge_removes_personal_content_and_statistics_remain(store: Dyn
     // Rules: defaults, then changed by the admin.
     let rules = s.retention_rules().await.unwrap();
     assert_eq!(rules.len(), RetentionRule::DEFAULTS.len());
-    s.set_retention_rule(
-        RetentionRule {
+    s.set_retention_rules(
+        &[RetentionRule {
             state: ReportState::Closed,
             days: 10,
-        },
+        }],
         admin.id,
         now(),
     )

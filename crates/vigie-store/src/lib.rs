@@ -339,9 +339,10 @@ pub trait Store: Send + Sync + 'static {
     // --- retention and statistics -----------------------------------------------------------------
 
     async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>>;
-    async fn set_retention_rule(
+    /// Sets several retention rules in one transaction: all of them, or none.
+    async fn set_retention_rules(
         &self,
-        rule: RetentionRule,
+        rules: &[RetentionRule],
         by: StaffId,
         at: Timestamp,
     ) -> StoreResult<()>;

@@ -615,12 +615,10 @@ pub async fn set_retention(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let now = state.clock.now();
-    for rule in changed {
-        state
-            .store
-            .set_retention_rule(rule, staff.principal.id, now)
-            .await?;
-    }
+    state
+        .store
+        .set_retention_rules(&changed, staff.principal.id, now)
+        .await?;
     let to = format!("/staff/retention?saved=1{}", lang_suffix(locale, false));
     Ok(Redirect::to(&to).into_response())
 }
