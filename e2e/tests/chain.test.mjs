@@ -203,6 +203,11 @@ test("a report goes from the witness to the investigator's outcome, and back to 
   assert.match(sent, /Saisie : 90 kg — cocaïne/);
   assert.match(sent, /Interpellations : 3/);
   await expectAccessible(analyst, "report after the outcomes");
+  // The same page in English.
+  await analyst.goto(`${reportUrl}?lang=en`);
+  assert.equal(await analyst.getAttribute("html", "lang"), "en");
+  assert.match(await analyst.textContent("section[aria-labelledby=dissemination-title]"), /Seizure: 90 kg — cocaine/);
+  await expectAccessible(analyst, "report after the outcomes (en)");
 
   await analyst.goto(`${base}/staff/map?departement=59`);
   assert.ok(await analyst.isVisible("figure.map svg"), "the département is drawn");

@@ -124,3 +124,5 @@ field-position = Exact point placed by the officer (latitude, longitude), option
 field-position-hint = For example 50.63297, 3.05858 (copied from a map). Without a point, the commune’s centre stands for the spot.
 field-error-position-invalid = Invalid position: two decimal numbers, latitude then longitude (for example 50.63297, 3.05858).
 field-error-position-outside-france = This point is not in France (mainland or overseas départements). Check the order latitude, longitude.
+stats-show-table = Show the figures as a table
+stats-col-item = Item

@@ -124,3 +124,5 @@ field-position = Point précis placé par l’officier (latitude, longitude), fa
 field-position-hint = Par exemple 50.63297, 3.05858 (copié d’une carte). Sans point, le centre de la commune sert de position.
 field-error-position-invalid = Position non valide : deux nombres décimaux, latitude puis longitude (par exemple 50.63297, 3.05858).
 field-error-position-outside-france = Ce point n’est pas en France (métropole ou départements d’outre-mer). Vérifiez l’ordre latitude, longitude.
+stats-show-table = Voir les chiffres en tableau
+stats-col-item = Élément

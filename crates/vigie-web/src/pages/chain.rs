@@ -751,14 +751,40 @@ struct StatisticsPage {
     path: String,
     days: i64,
     periods: Vec<(i64, bool)>,
-    per_day: String,
-    per_departement: String,
-    by_activity: String,
-    by_outcome: String,
+    figures: Vec<Figure>,
     stages: Vec<(String, u64, String)>,
     seizures: Vec<(String, String)>,
     arrests: u64,
     states: Vec<(String, u64)>,
+}
+
+/// A chart and the same figures as a table, for those who do not read the chart.
+struct Figure {
+    id: &'static str,
+    title: String,
+    svg: String,
+    rows: Vec<(String, u64)>,
+}
+
+enum Shape {
+    Columns,
+    Bars,
+}
+
+fn figure(t: &Tr, id: &'static str, shape: Shape, unit: &str, rows: Vec<(String, u64)>) -> Figure {
+    let title = t.get(&format!("stats-{id}"));
+    let desc = t.get(&format!("stats-{id}-desc"));
+    let values: Vec<(String, f64)> = rows.iter().map(|(k, n)| (k.clone(), *n as f64)).collect();
+    let draw = match shape {
+        Shape::Columns => chart::column_chart,
+        Shape::Bars => chart::bar_chart,
+    };
+    Figure {
+        id,
+        svg: draw(&title, &desc, unit, &values, &t.get("stats-empty")),
+        title,
+        rows,
+    }
 }
 
 #[derive(Deserialize)]
@@ -796,21 +822,25 @@ async fn statistics_page(
         .store
         .statistics(now - time::Duration::days(days), now)
         .await?;
-    let empty = t.get("stats-empty");
-    let as_f = |v: &[(String, u64)]| {
-        v.iter()
-            .map(|(k, n)| (k.clone(), *n as f64))
-            .collect::<Vec<_>>()
-    };
     let per_day: Vec<(String, u64)> = stats
         .per_day
         .iter()
         .map(|(d, n)| (d.to_string(), *n))
         .collect();
+    let names: std::collections::HashMap<String, String> = state
+        .store
+        .departements()
+        .await?
+        .into_iter()
+        .map(|d| (d.code.as_str().to_owned(), d.name))
+        .collect();
     let per_departement: Vec<(String, u64)> = stats
         .per_departement
         .iter()
-        .map(|(d, n)| (d.as_str().to_owned(), *n))
+        .map(|(d, n)| {
+            let name = names.get(d.as_str()).cloned().unwrap_or_default();
+            (format!("{name} ({})", d.as_str()), *n)
+        })
         .collect();
     let by_activity: Vec<(String, u64)> = stats
         .by_activity
@@ -831,34 +861,18 @@ async fn statistics_page(
             .into_iter()
             .map(|d| (d, d == days))
             .collect(),
-        per_day: chart::column_chart(
-            &t.get("stats-per-day"),
-            &t.get("stats-per-day-desc"),
-            &unit,
-            &as_f(&per_day),
-            &empty,
-        ),
-        per_departement: chart::bar_chart(
-            &t.get("stats-per-departement"),
-            &t.get("stats-per-departement-desc"),
-            &unit,
-            &as_f(&per_departement),
-            &empty,
-        ),
-        by_activity: chart::bar_chart(
-            &t.get("stats-by-activity"),
-            &t.get("stats-by-activity-desc"),
-            &unit,
-            &as_f(&by_activity),
-            &empty,
-        ),
-        by_outcome: chart::bar_chart(
-            &t.get("stats-by-outcome"),
-            &t.get("stats-by-outcome-desc"),
-            &t.get("stats-unit-outcomes"),
-            &as_f(&by_outcome),
-            &empty,
-        ),
+        figures: vec![
+            figure(&t, "per-day", Shape::Columns, &unit, per_day),
+            figure(&t, "per-departement", Shape::Bars, &unit, per_departement),
+            figure(&t, "by-activity", Shape::Bars, &unit, by_activity),
+            figure(
+                &t,
+                "by-outcome",
+                Shape::Bars,
+                &t.get("stats-unit-outcomes"),
+                by_outcome,
+            ),
+        ],
         stages: stats
             .stages
             .iter()
