@@ -241,6 +241,13 @@ async fn full_case(server: &Server) -> Case {
 #[tokio::test]
 async fn the_unit_acknowledges_records_outcomes_and_exports_the_dossier() {
     let server = Server::start();
+    // Centroids and outlines, so the PDF carries the map of the spot.
+    let out = server.cli(&["geo", "import", shared_geo().to_str().unwrap()], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let case = full_case(&server).await;
     let inv = &case.investigator;
     let id = &case.dossier;
@@ -388,7 +395,14 @@ async fn the_unit_acknowledges_records_outcomes_and_exports_the_dossier() {
         assert_eq!(headers["cache-control"], "no-store");
         assert!(pdf.starts_with(b"%PDF-"));
         let text = pdf_text(&pdf);
-        for expected in ["Lille", "Sûreté", "90", "cocaïne", "Diffusion restreinte"] {
+        for expected in [
+            "Lille",
+            "Sûreté",
+            "90",
+            "cocaïne",
+            "Diffusion restreinte",
+            "le point rouge marque l'emplacement",
+        ] {
             assert!(text.contains(expected), "PDF lacks {expected:?}: {text}");
         }
         assert!(!text.contains(&case.witness.receipt));
