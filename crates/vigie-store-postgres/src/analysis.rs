@@ -8,9 +8,13 @@ use sqlx::{Postgres, Transaction};
 use vigie_domain::clock::to_millis;
 use vigie_domain::report::{CheckKind, Conclusion, FieldErrors, Grading};
 use vigie_domain::{ReasonText, ReportId, ReportState, StaffId, Timestamp, TransitionError};
-use vigie_store::{Check, Report, RoutedReport, StoreError, StoreResult};
+use vigie_store::{place, Check, ContentCipher, Report, RoutedReport, StoreError, StoreResult};
 
-pub(crate) async fn load(tx: &mut Transaction<'_, Postgres>, id: ReportId) -> StoreResult<Report> {
+pub(crate) async fn load(
+    c: &ContentCipher,
+    tx: &mut Transaction<'_, Postgres>,
+    id: ReportId,
+) -> StoreResult<Report> {
     let row = sqlx::query(&format!(
         "SELECT {REPORT_COLS} FROM reports WHERE id = $1 FOR UPDATE"
     ))
@@ -19,7 +23,7 @@ pub(crate) async fn load(tx: &mut Transaction<'_, Postgres>, id: ReportId) -> St
     .await
     .map_err(map_err)?
     .ok_or(StoreError::NotFound)?;
-    report(&row)
+    report(c, &row)
 }
 
 async fn check_count(tx: &mut Transaction<'_, Postgres>, id: ReportId) -> StoreResult<i64> {
@@ -53,7 +57,7 @@ pub(crate) async fn grade(
     use ReportState as S;
     let id = routed.report().id;
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let next = match current.state {
         S::Qualified => current.state.transition(S::Graded)?,
         // Grading can be revised while the cell works on the report.
@@ -81,14 +85,17 @@ pub(crate) async fn grade(
     .bind(grading.source.as_str())
     .bind(grading.credibility.as_str())
     .bind(grading.handling.as_str())
-    .bind(assessment.as_ref().map(ReasonText::as_str))
+    .bind(s.cipher.seal_opt(
+        &place::assessment(id),
+        assessment.as_ref().map(ReasonText::as_str),
+    )?)
     .bind(to_millis(at))
     .bind(id.to_string())
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
     write_audit(&mut tx, &analysis_audit(by, "grade_report", id, at)).await?;
-    let saved = load(&mut tx, id).await?;
+    let saved = load(&s.cipher, &mut tx, id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -104,7 +111,7 @@ pub(crate) async fn record_check(
     use ReportState as S;
     let id = routed.report().id;
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let next = match current.state {
         S::Corroborating => S::Corroborating,
         from => from.transition(S::Corroborating)?,
@@ -116,17 +123,26 @@ pub(crate) async fn record_check(
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+    // The sealed result names its row, so the row is made first (empty) and then filled.
     let check_id: i64 = sqlx::query_scalar(
-        "INSERT INTO report_checks (report_id, kind, result, staff_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO report_checks (report_id, kind, result, staff_id, at) VALUES ($1, $2, '', $3, $4) RETURNING id",
     )
     .bind(id.to_string())
     .bind(kind.as_str())
-    .bind(result.as_str())
     .bind(by.to_string())
     .bind(to_millis(at))
     .fetch_one(&mut *tx)
     .await
     .map_err(map_err)?;
+    sqlx::query("UPDATE report_checks SET result = $1 WHERE id = $2")
+        .bind(
+            s.cipher
+                .seal(&place::check_result(id, check_id), result.as_str())?,
+        )
+        .bind(check_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
     write_audit(&mut tx, &analysis_audit(by, "record_check", id, at)).await?;
     let username: String = sqlx::query_scalar("SELECT username FROM staff WHERE id = $1")
         .bind(by.to_string())
@@ -154,10 +170,12 @@ pub(crate) async fn checks(s: &PgStore, id: ReportId) -> StoreResult<Vec<Check>>
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
+            let check_id: i64 = get(row, "id")?;
+            let result: String = get(row, "result")?;
             Ok(Check {
-                id: get(row, "id")?,
+                id: check_id,
                 kind: enum_col(row, "kind", CheckKind::parse)?,
-                result: get(row, "result")?,
+                result: s.cipher.open(&place::check_result(id, check_id), &result)?,
                 by: get(row, "username")?,
                 at: ts(row, "at")?,
             })
@@ -174,7 +192,7 @@ pub(crate) async fn conclude(
 ) -> StoreResult<Report> {
     let id = routed.report().id;
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let (target, review_on, action) = match conclusion {
         Conclusion::Corroborated => (ReportState::Corroborated, None, "conclude_corroborated"),
         Conclusion::Unconfirmed { review_on } => (
@@ -195,7 +213,7 @@ pub(crate) async fn conclude(
         .await
         .map_err(map_err)?;
     write_audit(&mut tx, &analysis_audit(by, action, id, at)).await?;
-    let saved = load(&mut tx, id).await?;
+    let saved = load(&s.cipher, &mut tx, id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }

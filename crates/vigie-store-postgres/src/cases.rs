@@ -13,8 +13,8 @@ use vigie_domain::{
     ReportFields, ReportId, ReportState, StaffId, Timestamp,
 };
 use vigie_store::{
-    AssignedCase, AuditEntry, CaseReader, Conversation, Event, NewAudit, Note, QueueEntry, Report,
-    ReportSummary, ReportVersion, StoreError, StoreResult, TakeOutcome,
+    place, AssignedCase, AuditEntry, CaseReader, ContentCipher, Conversation, Event, NewAudit,
+    Note, QueueEntry, Report, ReportSummary, ReportVersion, StoreError, StoreResult, TakeOutcome,
 };
 
 pub(crate) async fn write_audit(conn: &mut PgConnection, a: &NewAudit) -> StoreResult<()> {
@@ -49,7 +49,7 @@ pub(crate) fn audit(
 
 pub(crate) async fn queue(s: &PgStore) -> StoreResult<Vec<QueueEntry>> {
     let rows = sqlx::query(
-        "SELECT id, locale, created_at, priority FROM conversations WHERE state = 'waiting' \
+        "SELECT id, locale, created_at, priority FROM conversations WHERE state = 'waiting' AND blocked_at IS NULL \
          ORDER BY priority DESC, created_at, id",
     )
     .fetch_all(&s.pool)
@@ -70,6 +70,7 @@ pub(crate) async fn queue(s: &PgStore) -> StoreResult<Vec<QueueEntry>> {
 /// Claims `conversation` inside `tx` if it is still waiting: the conditional UPDATE is the lock,
 /// so of two racing officers exactly one changes the row.
 async fn claim(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Postgres>,
     conversation: ConversationId,
     staff: StaffId,
@@ -77,7 +78,7 @@ async fn claim(
     at: Timestamp,
 ) -> StoreResult<Option<Event>> {
     let claimed = sqlx::query(
-        "UPDATE conversations SET state = 'active', operator_id = $1, taken_at = $2 WHERE id = $3 AND state = 'waiting'",
+        "UPDATE conversations SET state = 'active', operator_id = $1, taken_at = $2 WHERE id = $3 AND state = 'waiting' AND blocked_at IS NULL",
     )
     .bind(staff.to_string())
     .bind(to_millis(at))
@@ -89,7 +90,10 @@ async fn claim(
     if claimed != 1 {
         return Ok(None);
     }
-    let empty = serde_json::to_string(&ReportFields::default()).map_err(internal)?;
+    let empty = c.seal(
+        &place::report_fields(report),
+        &serde_json::to_string(&ReportFields::default()).map_err(internal)?,
+    )?;
     sqlx::query(
         "INSERT INTO reports (id, conversation_id, state, version, fields, created_at, updated_at) \
          VALUES ($1, $2, 'in_chat', 0, $3, $4, $5)",
@@ -103,6 +107,7 @@ async fn claim(
     .await
     .map_err(map_err)?;
     let event = push_event(
+        c,
         tx,
         conversation,
         EventKind::OfficerJoined,
@@ -134,7 +139,7 @@ pub(crate) async fn take(
     at: Timestamp,
 ) -> StoreResult<TakeOutcome> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    match claim(&mut tx, conversation, staff, report, at).await? {
+    match claim(&s.cipher, &mut tx, conversation, staff, report, at).await? {
         Some(event) => {
             tx.commit().await.map_err(map_err)?;
             Ok(TakeOutcome::Taken(event))
@@ -171,7 +176,7 @@ pub(crate) async fn take_next(
             ""
         };
         let head: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT id FROM conversations WHERE state = 'waiting' ORDER BY priority DESC, created_at, id LIMIT 1 {lock}"
+            "SELECT id FROM conversations WHERE state = 'waiting' AND blocked_at IS NULL ORDER BY priority DESC, created_at, id LIMIT 1 {lock}"
         ))
         .fetch_optional(&mut *tx)
         .await
@@ -183,7 +188,7 @@ pub(crate) async fn take_next(
             return Ok(None);
         };
         let id: ConversationId = head.parse().map_err(internal)?;
-        if let Some(event) = claim(&mut tx, id, staff, report, at).await? {
+        if let Some(event) = claim(&s.cipher, &mut tx, id, staff, report, at).await? {
             tx.commit().await.map_err(map_err)?;
             return Ok(Some((id, event)));
         }
@@ -193,7 +198,7 @@ pub(crate) async fn take_next(
 
 pub(crate) async fn held_by(s: &PgStore, staff: Option<StaffId>) -> StoreResult<Vec<Conversation>> {
     let rows = sqlx::query(
-        "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash \
+        "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash, c.blocked_at \
          FROM conversations c JOIN reports r ON r.conversation_id = c.id \
          WHERE c.operator_id IS NOT NULL AND ($1::text IS NULL OR c.operator_id = $1) AND r.state = 'in_chat' \
          ORDER BY c.taken_at",
@@ -213,23 +218,32 @@ pub(crate) async fn add_note(
 ) -> StoreResult<Note> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
     // Notes belong to the handling of the chat; once the report has left it, they stop.
-    if !report_in_tx(&mut tx, case.conversation())
+    if !report_in_tx(&s.cipher, &mut tx, case.conversation())
         .await?
         .state
         .is_editable()
     {
         return Err(StoreError::NotEditable);
     }
+    // The sealed body names its row, so the row is made first (empty) and then filled.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES ($1, $2, '', $3) RETURNING id",
     )
     .bind(case.conversation().to_string())
     .bind(case.staff().to_string())
-    .bind(body.as_str())
     .bind(to_millis(at))
     .fetch_one(&mut *tx)
     .await
     .map_err(map_err)?;
+    sqlx::query("UPDATE notes SET body = $1 WHERE id = $2")
+        .bind(
+            s.cipher
+                .seal(&place::note_body(case.conversation(), id), body.as_str())?,
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
     write_audit(
         &mut tx,
         &audit(
@@ -265,10 +279,14 @@ pub(crate) async fn notes(s: &PgStore, case: &CaseReader) -> StoreResult<Vec<Not
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
+            let id: i64 = get(row, "id")?;
+            let body: String = get(row, "body")?;
             Ok(Note {
-                id: get(row, "id")?,
+                id,
                 author: get(row, "username")?,
-                body: get(row, "body")?,
+                body: s
+                    .cipher
+                    .open(&place::note_body(case.conversation(), id), &body)?,
                 at: ts(row, "at")?,
             })
         })
@@ -280,10 +298,11 @@ pub(crate) const REPORT_COLS: &str =
                            created_at, updated_at, qualified_at, grading_source, grading_credibility, \
                            handling_code, assessment, review_on";
 
-pub(crate) fn report(row: &PgRow) -> StoreResult<Report> {
-    let fields: String = get(row, "fields")?;
+pub(crate) fn report(c: &ContentCipher, row: &PgRow) -> StoreResult<Report> {
+    let id: ReportId = parse(row, "id")?;
+    let fields = c.open(&place::report_fields(id), &get::<String>(row, "fields")?)?;
     Ok(Report {
-        id: parse(row, "id")?,
+        id,
         conversation: parse(row, "conversation_id")?,
         state: enum_col(row, "state", ReportState::parse)?,
         version: u32::try_from(get::<i64>(row, "version")?).unwrap_or(0),
@@ -293,12 +312,18 @@ pub(crate) fn report(row: &PgRow) -> StoreResult<Report> {
             .transpose()
             .map_err(internal)?,
         outcome: get::<Option<String>>(row, "outcome")?.and_then(|o| CloseOutcome::parse(&o)),
-        outcome_reason: get(row, "outcome_reason")?,
+        outcome_reason: c.open_opt(
+            &place::outcome_reason(id),
+            get::<Option<String>>(row, "outcome_reason")?.as_deref(),
+        )?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
         qualified_at: opt_ts(row, "qualified_at")?,
         grading: grading(row)?,
-        assessment: get(row, "assessment")?,
+        assessment: c.open_opt(
+            &place::assessment(id),
+            get::<Option<String>>(row, "assessment")?.as_deref(),
+        )?,
         review_on: get::<Option<String>>(row, "review_on")?
             .map(|d| time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE))
             .transpose()
@@ -330,10 +355,11 @@ pub(crate) async fn report_where(
     .fetch_optional(&s.pool)
     .await
     .map_err(map_err)?;
-    row.as_ref().map(report).transpose()
+    row.as_ref().map(|r| report(&s.cipher, r)).transpose()
 }
 
 pub(crate) async fn report_in_tx(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Postgres>,
     conversation: ConversationId,
 ) -> StoreResult<Report> {
@@ -345,7 +371,7 @@ pub(crate) async fn report_in_tx(
     .await
     .map_err(map_err)?
     .ok_or(StoreError::NotFound)?;
-    report(&row)
+    report(c, &row)
 }
 
 async fn commune_departement(
@@ -373,7 +399,7 @@ pub(crate) async fn save_report(
     at: Timestamp,
 ) -> StoreResult<Report> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let current = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     if !current.state.is_editable() {
         return Err(StoreError::NotEditable);
     }
@@ -393,11 +419,12 @@ pub(crate) async fn save_report(
     };
     let json = serde_json::to_string(&fields).map_err(internal)?;
     let version = current.version + 1;
+    // Each copy is sealed for its own row: the report's current facts, and this version.
     sqlx::query(
         "UPDATE reports SET fields = $1, activity = $2, commune = $3, departement = $4, weapons = $5, version = $6, \
          updated_at = $7 WHERE id = $8",
     )
-    .bind(&json)
+    .bind(s.cipher.seal(&place::report_fields(current.id), &json)?)
     .bind(fields.activity.map(|a| a.as_str()))
     .bind(fields.commune.as_ref().map(|c| c.as_str().to_owned()))
     .bind(&departement)
@@ -411,7 +438,10 @@ pub(crate) async fn save_report(
     sqlx::query("INSERT INTO report_versions (report_id, version, fields, staff_id, saved_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(current.id.to_string())
         .bind(i64::from(version))
-        .bind(&json)
+        .bind(
+            s.cipher
+                .seal(&place::version_fields(current.id, version), &json)?,
+        )
         .bind(case.staff().to_string())
         .bind(to_millis(at))
         .execute(&mut *tx)
@@ -427,13 +457,14 @@ pub(crate) async fn save_report(
         ),
     )
     .await?;
-    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    let saved = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
 
 /// Ends the live chat if it is still open: a `closed` event the witness sees.
 async fn end_chat(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Postgres>,
     conversation: ConversationId,
     at: Timestamp,
@@ -447,6 +478,7 @@ async fn end_chat(
         .rows_affected();
     if ended == 1 {
         push_event(
+            c,
             tx,
             conversation,
             EventKind::Closed,
@@ -464,19 +496,20 @@ async fn end_chat(
 /// The common end of qualifying and closing: the chat ends, the audit row is written, and the
 /// report is read back, all in the caller's transaction, which is then committed.
 async fn leave_chat(
+    c: &ContentCipher,
     mut tx: Transaction<'_, Postgres>,
     case: &AssignedCase,
     action: &'static str,
     report: ReportId,
     at: Timestamp,
 ) -> StoreResult<Report> {
-    end_chat(&mut tx, case.conversation(), at).await?;
+    end_chat(c, &mut tx, case.conversation(), at).await?;
     write_audit(
         &mut tx,
         &audit(case.staff(), action, format!("report:{report}"), at),
     )
     .await?;
-    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    let saved = report_in_tx(c, &mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -487,7 +520,7 @@ pub(crate) async fn qualify(
     at: Timestamp,
 ) -> StoreResult<Report> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let current = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     let next = current.state.transition(ReportState::Qualified)?;
     let missing = current.fields.missing_for_qualification();
     if !missing.is_empty() {
@@ -520,7 +553,7 @@ pub(crate) async fn qualify(
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
-    leave_chat(tx, case, "qualify_report", current.id, at).await
+    leave_chat(&s.cipher, tx, case, "qualify_report", current.id, at).await
 }
 
 pub(crate) async fn close_case(
@@ -531,7 +564,7 @@ pub(crate) async fn close_case(
     at: Timestamp,
 ) -> StoreResult<Report> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let current = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     let target = match outcome {
         CloseOutcome::RedirectedEmergency => ReportState::RedirectedEmergency,
         CloseOutcome::OutOfScope => ReportState::OutOfScope,
@@ -541,13 +574,16 @@ pub(crate) async fn close_case(
     sqlx::query("UPDATE reports SET state = $1, outcome = $2, outcome_reason = $3, updated_at = $4 WHERE id = $5")
         .bind(next.as_str())
         .bind(outcome.as_str())
-        .bind(reason.as_str())
+        .bind(
+            s.cipher
+                .seal(&place::outcome_reason(current.id), reason.as_str())?,
+        )
         .bind(to_millis(at))
         .bind(current.id.to_string())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-    leave_chat(tx, case, outcome.as_str(), current.id, at).await
+    leave_chat(&s.cipher, tx, case, outcome.as_str(), current.id, at).await
 }
 
 pub(crate) async fn report_versions(s: &PgStore, id: ReportId) -> StoreResult<Vec<ReportVersion>> {
@@ -561,9 +597,13 @@ pub(crate) async fn report_versions(s: &PgStore, id: ReportId) -> StoreResult<Ve
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
-            let fields: String = get(row, "fields")?;
+            let version = u32::try_from(get::<i64>(row, "version")?).unwrap_or(0);
+            let fields = s.cipher.open(
+                &place::version_fields(id, version),
+                &get::<String>(row, "fields")?,
+            )?;
             Ok(ReportVersion {
-                version: u32::try_from(get::<i64>(row, "version")?).unwrap_or(0),
+                version,
                 saved_at: ts(row, "saved_at")?,
                 saved_by: get(row, "username")?,
                 fields: serde_json::from_str(&fields).map_err(internal)?,
@@ -708,4 +748,51 @@ pub(crate) fn summary(row: &PgRow) -> StoreResult<ReportSummary> {
         weapons: get(row, "weapons")?,
         qualified_at: opt_ts(row, "qualified_at")?,
     })
+}
+
+pub(crate) async fn block_conversation(
+    s: &PgStore,
+    case: &AssignedCase,
+    reason: ReasonText,
+    at: Timestamp,
+) -> StoreResult<Conversation> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let conversation = case.conversation().to_string();
+    // The row lock (the one a witness's send takes too) orders the block and concurrent sends:
+    // a send lands before the block or is refused after it.
+    let row = sqlx::query(&format!(
+        "SELECT {} FROM conversations WHERE id = $1 FOR NO KEY UPDATE",
+        crate::witness::CONVERSATION_COLS
+    ))
+    .bind(&conversation)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .ok_or(StoreError::NotFound)?;
+    let mut found = decode::conversation(&row)?;
+    if found.blocked_at.is_none() {
+        sqlx::query("UPDATE conversations SET blocked_at = $1, blocked_reason = $2 WHERE id = $3")
+            .bind(to_millis(at))
+            .bind(
+                s.cipher
+                    .seal(&place::blocked_reason(&conversation), reason.as_str())?,
+            )
+            .bind(&conversation)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        write_audit(
+            &mut tx,
+            &audit(
+                case.staff(),
+                "block_conversation",
+                format!("conversation:{conversation}"),
+                at,
+            ),
+        )
+        .await?;
+        found.blocked_at = Some(vigie_domain::clock::from_millis(to_millis(at)));
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(found)
 }

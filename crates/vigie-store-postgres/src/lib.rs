@@ -37,11 +37,16 @@ const HINT_CHANNEL: &str = "vigie_hints";
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Seals what the witness and the cell write; the key never enters the database, and every
+    /// node sharing it must hold the same one.
+    cipher: ContentCipher,
 }
 
 impl PgStore {
-    /// Connects and runs the migrations.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    /// Connects and runs the migrations. The first node to open the database records the content
+    /// key's fingerprint; a node with another key is refused with
+    /// `Conflict("content-key-mismatch")`.
+    pub async fn open(url: &str, cipher: ContentCipher) -> StoreResult<Self> {
         // Bounded waits everywhere: a stuck lock or a dead peer turns into "temporarily
         // unavailable", never into a request that hangs.
         let options = PgConnectOptions::from_str(url)
@@ -62,13 +67,76 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        Ok(Self { pool })
+        let store = Self { pool, cipher };
+        store.check_content_key().await?;
+        Ok(store)
+    }
+
+    async fn check_content_key(&self) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO installation (name, value) VALUES ('content_key_fingerprint', $1) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(self.cipher.fingerprint())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let recorded: String = sqlx::query_scalar(
+            "SELECT value FROM installation WHERE name = 'content_key_fingerprint'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if recorded != self.cipher.fingerprint() {
+            return Err(StoreError::Conflict("content-key-mismatch"));
+        }
+        Ok(())
+    }
+
+    /// Every stored value of a sealed column, as it lies in the database (tests).
+    #[cfg(test)]
+    pub(crate) async fn raw_sealed_values(&self) -> StoreResult<Vec<(&'static str, String)>> {
+        let mut out = Vec::new();
+        for (name, sql) in SEALED_COLUMNS {
+            let values: Vec<Option<String>> = sqlx::query_scalar(sql)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+            out.extend(values.into_iter().flatten().map(|v| (*name, v)));
+        }
+        Ok(out)
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
     }
 }
+
+/// The columns whose values are sealed with the content key.
+#[cfg(test)]
+const SEALED_COLUMNS: &[(&str, &str)] = &[
+    ("events.body", "SELECT body FROM events"),
+    ("notes.body", "SELECT body FROM notes"),
+    ("reports.fields", "SELECT fields FROM reports"),
+    ("reports.assessment", "SELECT assessment FROM reports"),
+    (
+        "reports.outcome_reason",
+        "SELECT outcome_reason FROM reports",
+    ),
+    (
+        "report_versions.fields",
+        "SELECT fields FROM report_versions",
+    ),
+    ("report_checks.result", "SELECT result FROM report_checks"),
+    (
+        "disseminations.dossier",
+        "SELECT dossier FROM disseminations",
+    ),
+    ("deal_points.profile", "SELECT profile FROM deal_points"),
+    (
+        "conversations.blocked_reason",
+        "SELECT blocked_reason FROM conversations",
+    ),
+];
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -324,6 +392,15 @@ impl Store for PgStore {
         at: Timestamp,
     ) -> StoreResult<Report> {
         cases::close_case(self, case, outcome, reason, at).await
+    }
+
+    async fn block_conversation(
+        &self,
+        case: &AssignedCase,
+        reason: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Conversation> {
+        cases::block_conversation(self, case, reason, at).await
     }
     async fn report_for_conversation(
         &self,
@@ -589,8 +666,63 @@ mod tests {
             .await
             .unwrap();
         let url = with_database(&admin_url, &name);
-        let store = PgStore::open(&url).await.unwrap();
+        let key = ContentCipher::random();
+        let store = PgStore::open(&url, key.clone()).await.unwrap();
         vigie_store::conformance::run_all(Arc::new(store.clone())).await;
+        vigie_store::conformance::witness_words_round_trip_through_sealed_columns(Arc::new(
+            store.clone(),
+        ))
+        .await;
+        // Every sealed column holds ciphertexts (or the purge's clear `{}`), and no word.
+        let raw = store.raw_sealed_values().await.unwrap();
+        for name in [
+            "events.body",
+            "notes.body",
+            "reports.fields",
+            "reports.assessment",
+        ] {
+            assert!(
+                raw.iter().any(|(n, _)| *n == name),
+                "{name} was never written"
+            );
+        }
+        for (name, value) in &raw {
+            assert!(
+                ContentCipher::is_sealed(value) || (*name == "reports.fields" && value == "{}"),
+                "{name} holds {value:?}"
+            );
+            for word in vigie_store::conformance::SEALED_WORDS {
+                assert!(!value.contains(word), "{name} holds {word}");
+            }
+        }
+        // A ciphertext moved to another row does not open.
+        let (conversation, seq): (String, i64) = sqlx::query_as(
+            "SELECT conversation_id, seq FROM events WHERE body IS NOT NULL AND seq > 1 LIMIT 1",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE events SET body = (SELECT body FROM events WHERE conversation_id = $1 AND seq = $2) \
+             WHERE conversation_id = $1 AND seq = $2 - 1",
+        )
+        .bind(&conversation)
+        .bind(seq)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        assert!(matches!(
+            store
+                .events_after(conversation.parse().unwrap(), 0, 100)
+                .await,
+            Err(StoreError::Internal(_))
+        ));
+        // Another node with another content key is refused.
+        assert!(matches!(
+            PgStore::open(&url, ContentCipher::random()).await,
+            Err(StoreError::Conflict("content-key-mismatch"))
+        ));
+        PgStore::open(&url, key).await.unwrap().close().await;
         store.close().await;
         sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
             .execute(&admin)

@@ -1,6 +1,7 @@
 //! Copies a whole SQLite database into an empty PostgreSQL one (`vigie migrate-data`): every
 //! table in dependency order, in one PostgreSQL transaction, then the row counts of both sides
-//! compared. Staff sessions are not copied: everyone logs in again.
+//! compared. Staff sessions are not copied: everyone logs in again. Sealed content is copied as
+//! it is, so the target must be opened with the source's content key.
 
 use crate::{internal, map_err, PgStore};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -83,6 +84,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("taken_at", OptInt),
             ("closed_at", OptInt),
             ("last_seq", Int),
+            ("blocked_at", OptInt),
+            ("blocked_reason", OptText),
         ],
     ),
     (
@@ -275,6 +278,16 @@ pub async fn copy_from_sqlite(
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))?;
+    // Sealed values are copied as they are (their places name only ids that are copied too):
+    // the target must hold the source's content key, or none of them would open.
+    let source_key: Option<String> =
+        sqlx::query_scalar("SELECT value FROM installation WHERE name = 'content_key_fingerprint'")
+            .fetch_optional(&source)
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+    if source_key.is_some_and(|fp| fp != target.cipher.fingerprint()) {
+        return Err(StoreError::Conflict("content-key-mismatch"));
+    }
     for table in MUST_BE_EMPTY {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&target.pool)

@@ -14,8 +14,8 @@ use vigie_domain::{
     DealPointId, DepartementCode, ReportFields, ReportId, ReportState, StaffId, Timestamp,
 };
 use vigie_store::{
-    DealPoint, DealPointEvent, NewAudit, NewDealPoint, ReportSummary, RoutedReport, StoreError,
-    StoreResult,
+    place, ContentCipher, DealPoint, DealPointEvent, NewAudit, NewDealPoint, ReportSummary,
+    RoutedReport, StoreError, StoreResult,
 };
 
 const POINT_SELECT: &str =
@@ -24,12 +24,13 @@ const POINT_SELECT: &str =
      (SELECT COUNT(*) FROM reports r WHERE r.deal_point_id = p.id) AS reports \
      FROM deal_points p LEFT JOIN communes c ON c.insee = p.commune";
 
-fn point_row(row: &PgRow) -> StoreResult<DealPoint> {
+fn point_row(c: &ContentCipher, row: &PgRow) -> StoreResult<DealPoint> {
     let lat: Option<f64> = get(row, "lat")?;
     let lon: Option<f64> = get(row, "lon")?;
-    let profile: String = get(row, "profile")?;
+    let id: DealPointId = parse(row, "id")?;
+    let profile = c.open(&place::point_profile(id), &get::<String>(row, "profile")?)?;
     Ok(DealPoint {
-        id: parse(row, "id")?,
+        id,
         label: get(row, "label")?,
         departement: parse(row, "departement")?,
         commune: get::<Option<String>>(row, "commune")?
@@ -47,6 +48,7 @@ fn point_row(row: &PgRow) -> StoreResult<DealPoint> {
 }
 
 async fn point_in_tx(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Postgres>,
     id: DealPointId,
 ) -> StoreResult<DealPoint> {
@@ -56,7 +58,7 @@ async fn point_in_tx(
         .await
         .map_err(map_err)?
         .ok_or(StoreError::NotFound)?;
-    point_row(&row)
+    point_row(c, &row)
 }
 
 async fn history(
@@ -151,7 +153,7 @@ pub(crate) async fn create(
 ) -> StoreResult<DealPoint> {
     let id = routed.report().id;
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     if !linkable(current.state) {
         return Err(not_linkable(current.state));
     }
@@ -171,7 +173,10 @@ pub(crate) async fn create(
     .bind(get::<Option<String>>(&place, "commune")?)
     .bind(get::<Option<f64>>(&place, "lat")?)
     .bind(get::<Option<f64>>(&place, "lon")?)
-    .bind(serde_json::to_string(&profile_of(&current.fields)).map_err(internal)?)
+    .bind(s.cipher.seal(
+        &place::point_profile(new.id),
+        &serde_json::to_string(&profile_of(&current.fields)).map_err(internal)?,
+    )?)
     .bind(to_millis(at))
     .bind(to_millis(at))
     .execute(&mut *tx)
@@ -179,7 +184,7 @@ pub(crate) async fn create(
     .map_err(map_err)?;
     history(&mut tx, new.id, by, "created", new.label.as_str(), at).await?;
     link(&mut tx, id, new.id, by, at).await?;
-    let point = point_in_tx(&mut tx, new.id).await?;
+    let point = point_in_tx(&s.cipher, &mut tx, new.id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(point)
 }
@@ -193,17 +198,17 @@ pub(crate) async fn link_existing(
 ) -> StoreResult<DealPoint> {
     let id = routed.report().id;
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     if !linkable(current.state) {
         return Err(not_linkable(current.state));
     }
-    let found = point_in_tx(&mut tx, point).await?;
+    let found = point_in_tx(&s.cipher, &mut tx, point).await?;
     if Some(&found.departement) != current.departement.as_ref() {
         // A point of another département is none of this report's business.
         return Err(StoreError::NotFound);
     }
     link(&mut tx, id, point, by, at).await?;
-    let saved = point_in_tx(&mut tx, point).await?;
+    let saved = point_in_tx(&s.cipher, &mut tx, point).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -245,7 +250,7 @@ pub(crate) async fn set_status(
         )
         .await?;
     }
-    let saved = point_in_tx(&mut tx, point).await?;
+    let saved = point_in_tx(&s.cipher, &mut tx, point).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -265,7 +270,7 @@ pub(crate) async fn list(
     .fetch_all(&s.pool)
     .await
     .map_err(map_err)?;
-    rows.iter().map(point_row).collect()
+    rows.iter().map(|r| point_row(&s.cipher, r)).collect()
 }
 
 pub(crate) async fn one(s: &PgStore, id: DealPointId) -> StoreResult<Option<DealPoint>> {
@@ -274,7 +279,7 @@ pub(crate) async fn one(s: &PgStore, id: DealPointId) -> StoreResult<Option<Deal
         .fetch_optional(&s.pool)
         .await
         .map_err(map_err)?;
-    row.as_ref().map(point_row).transpose()
+    row.as_ref().map(|r| point_row(&s.cipher, r)).transpose()
 }
 
 pub(crate) async fn point_history(

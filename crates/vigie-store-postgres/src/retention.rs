@@ -79,6 +79,8 @@ async fn purge_one(
             .map_err(map_err)?;
     }
     sqlx::query(
+        // `{}` stays clear on purpose: it holds no words, and reads (as a value written before
+        // encryption) as the empty report.
         "UPDATE reports SET state = $1, fields = '{}', commune = NULL, lat = NULL, lon = NULL, \
          assessment = NULL, outcome_reason = NULL, review_on = NULL, updated_at = $2 WHERE id = $3",
     )
@@ -100,7 +102,7 @@ async fn purge_one(
     }
     // The receipt code stops working: its hash is replaced by a value no code hashes to.
     sqlx::query(
-        "UPDATE conversations SET state = 'closed', receipt_hash = 'purged:' || id, token_hash = NULL \
+        "UPDATE conversations SET state = 'closed', receipt_hash = 'purged:' || id, token_hash = NULL, blocked_reason = NULL \
          WHERE id = $1",
     )
     .bind(conversation)

@@ -8,16 +8,20 @@ use sqlx::{Sqlite, Transaction};
 use vigie_domain::clock::to_millis;
 use vigie_domain::report::{CheckKind, Conclusion, FieldErrors, Grading};
 use vigie_domain::{ReasonText, ReportId, ReportState, StaffId, Timestamp, TransitionError};
-use vigie_store::{Check, Report, RoutedReport, StoreError, StoreResult};
+use vigie_store::{place, Check, ContentCipher, Report, RoutedReport, StoreError, StoreResult};
 
-pub(crate) async fn load(tx: &mut Transaction<'_, Sqlite>, id: ReportId) -> StoreResult<Report> {
+pub(crate) async fn load(
+    c: &ContentCipher,
+    tx: &mut Transaction<'_, Sqlite>,
+    id: ReportId,
+) -> StoreResult<Report> {
     let row = sqlx::query(&format!("SELECT {REPORT_COLS} FROM reports WHERE id = ?"))
         .bind(id.to_string())
         .fetch_optional(&mut **tx)
         .await
         .map_err(map_err)?
         .ok_or(StoreError::NotFound)?;
-    report(&row)
+    report(c, &row)
 }
 
 async fn check_count(tx: &mut Transaction<'_, Sqlite>, id: ReportId) -> StoreResult<i64> {
@@ -51,7 +55,7 @@ pub(crate) async fn grade(
     use ReportState as S;
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let next = match current.state {
         S::Qualified => current.state.transition(S::Graded)?,
         // Grading can be revised while the cell works on the report.
@@ -79,14 +83,17 @@ pub(crate) async fn grade(
     .bind(grading.source.as_str())
     .bind(grading.credibility.as_str())
     .bind(grading.handling.as_str())
-    .bind(assessment.as_ref().map(ReasonText::as_str))
+    .bind(s.cipher.seal_opt(
+        &place::assessment(id),
+        assessment.as_ref().map(ReasonText::as_str),
+    )?)
     .bind(to_millis(at))
     .bind(id.to_string())
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
     write_audit(&mut tx, &analysis_audit(by, "grade_report", id, at)).await?;
-    let saved = load(&mut tx, id).await?;
+    let saved = load(&s.cipher, &mut tx, id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -102,7 +109,7 @@ pub(crate) async fn record_check(
     use ReportState as S;
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let next = match current.state {
         S::Corroborating => S::Corroborating,
         from => from.transition(S::Corroborating)?,
@@ -114,17 +121,26 @@ pub(crate) async fn record_check(
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+    // The sealed result names its row, so the row is made first (empty) and then filled.
     let check_id: i64 = sqlx::query_scalar(
-        "INSERT INTO report_checks (report_id, kind, result, staff_id, at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO report_checks (report_id, kind, result, staff_id, at) VALUES (?, ?, '', ?, ?) RETURNING id",
     )
     .bind(id.to_string())
     .bind(kind.as_str())
-    .bind(result.as_str())
     .bind(by.to_string())
     .bind(to_millis(at))
     .fetch_one(&mut *tx)
     .await
     .map_err(map_err)?;
+    sqlx::query("UPDATE report_checks SET result = ? WHERE id = ?")
+        .bind(
+            s.cipher
+                .seal(&place::check_result(id, check_id), result.as_str())?,
+        )
+        .bind(check_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
     write_audit(&mut tx, &analysis_audit(by, "record_check", id, at)).await?;
     let username: String = sqlx::query_scalar("SELECT username FROM staff WHERE id = ?")
         .bind(by.to_string())
@@ -152,10 +168,12 @@ pub(crate) async fn checks(s: &SqliteStore, id: ReportId) -> StoreResult<Vec<Che
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
+            let check_id: i64 = get(row, "id")?;
+            let result: String = get(row, "result")?;
             Ok(Check {
-                id: get(row, "id")?,
+                id: check_id,
                 kind: enum_col(row, "kind", CheckKind::parse)?,
-                result: get(row, "result")?,
+                result: s.cipher.open(&place::check_result(id, check_id), &result)?,
                 by: get(row, "username")?,
                 at: ts(row, "at")?,
             })
@@ -172,7 +190,7 @@ pub(crate) async fn conclude(
 ) -> StoreResult<Report> {
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let (target, review_on, action) = match conclusion {
         Conclusion::Corroborated => (ReportState::Corroborated, None, "conclude_corroborated"),
         Conclusion::Unconfirmed { review_on } => (
@@ -193,7 +211,7 @@ pub(crate) async fn conclude(
         .await
         .map_err(map_err)?;
     write_audit(&mut tx, &analysis_audit(by, action, id, at)).await?;
-    let saved = load(&mut tx, id).await?;
+    let saved = load(&s.cipher, &mut tx, id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }

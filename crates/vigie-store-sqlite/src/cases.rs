@@ -13,8 +13,8 @@ use vigie_domain::{
     ReportFields, ReportId, ReportState, StaffId, Timestamp,
 };
 use vigie_store::{
-    AssignedCase, AuditEntry, CaseReader, Conversation, Event, NewAudit, Note, QueueEntry, Report,
-    ReportSummary, ReportVersion, StoreError, StoreResult, TakeOutcome,
+    place, AssignedCase, AuditEntry, CaseReader, ContentCipher, Conversation, Event, NewAudit,
+    Note, QueueEntry, Report, ReportSummary, ReportVersion, StoreError, StoreResult, TakeOutcome,
 };
 
 pub(crate) async fn write_audit(conn: &mut SqliteConnection, a: &NewAudit) -> StoreResult<()> {
@@ -49,7 +49,7 @@ pub(crate) fn audit(
 
 pub(crate) async fn queue(s: &SqliteStore) -> StoreResult<Vec<QueueEntry>> {
     let rows = sqlx::query(
-        "SELECT id, locale, created_at, priority FROM conversations WHERE state = 'waiting' \
+        "SELECT id, locale, created_at, priority FROM conversations WHERE state = 'waiting' AND blocked_at IS NULL \
          ORDER BY priority DESC, created_at, id",
     )
     .fetch_all(&s.read)
@@ -70,6 +70,7 @@ pub(crate) async fn queue(s: &SqliteStore) -> StoreResult<Vec<QueueEntry>> {
 /// Claims `conversation` inside `tx` if it is still waiting: the conditional UPDATE is the lock,
 /// so of two racing officers exactly one changes the row.
 async fn claim(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
     staff: StaffId,
@@ -77,7 +78,7 @@ async fn claim(
     at: Timestamp,
 ) -> StoreResult<Option<Event>> {
     let claimed = sqlx::query(
-        "UPDATE conversations SET state = 'active', operator_id = ?, taken_at = ? WHERE id = ? AND state = 'waiting'",
+        "UPDATE conversations SET state = 'active', operator_id = ?, taken_at = ? WHERE id = ? AND state = 'waiting' AND blocked_at IS NULL",
     )
     .bind(staff.to_string())
     .bind(to_millis(at))
@@ -89,7 +90,10 @@ async fn claim(
     if claimed != 1 {
         return Ok(None);
     }
-    let empty = serde_json::to_string(&ReportFields::default()).map_err(internal)?;
+    let empty = c.seal(
+        &place::report_fields(report),
+        &serde_json::to_string(&ReportFields::default()).map_err(internal)?,
+    )?;
     sqlx::query(
         "INSERT INTO reports (id, conversation_id, state, version, fields, created_at, updated_at) \
          VALUES (?, ?, 'in_chat', 0, ?, ?, ?)",
@@ -103,6 +107,7 @@ async fn claim(
     .await
     .map_err(map_err)?;
     let event = push_event(
+        c,
         tx,
         conversation,
         EventKind::OfficerJoined,
@@ -134,7 +139,7 @@ pub(crate) async fn take(
     at: Timestamp,
 ) -> StoreResult<TakeOutcome> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    match claim(&mut tx, conversation, staff, report, at).await? {
+    match claim(&s.cipher, &mut tx, conversation, staff, report, at).await? {
         Some(event) => {
             tx.commit().await.map_err(map_err)?;
             Ok(TakeOutcome::Taken(event))
@@ -162,14 +167,14 @@ pub(crate) async fn take_next(
 ) -> StoreResult<Option<(ConversationId, Event)>> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
     let head: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE state = 'waiting' ORDER BY priority DESC, created_at, id LIMIT 1",
+        "SELECT id FROM conversations WHERE state = 'waiting' AND blocked_at IS NULL ORDER BY priority DESC, created_at, id LIMIT 1",
     )
     .fetch_optional(&mut *tx)
     .await
     .map_err(map_err)?;
     let Some(head) = head else { return Ok(None) };
     let id: ConversationId = head.parse().map_err(internal)?;
-    let event = claim(&mut tx, id, staff, report, at).await?;
+    let event = claim(&s.cipher, &mut tx, id, staff, report, at).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(event.map(|e| (id, e)))
 }
@@ -179,7 +184,7 @@ pub(crate) async fn held_by(
     staff: Option<StaffId>,
 ) -> StoreResult<Vec<Conversation>> {
     let rows = sqlx::query(
-        "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash \
+        "SELECT c.id, c.state, c.locale, c.created_at, c.operator_id, c.taken_at, c.closed_at, c.last_seq, c.token_hash, c.blocked_at \
          FROM conversations c JOIN reports r ON r.conversation_id = c.id \
          WHERE c.operator_id IS NOT NULL AND (?1 IS NULL OR c.operator_id = ?1) AND r.state = 'in_chat' \
          ORDER BY c.taken_at",
@@ -199,23 +204,32 @@ pub(crate) async fn add_note(
 ) -> StoreResult<Note> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
     // Notes belong to the handling of the chat; once the report has left it, they stop.
-    if !report_in_tx(&mut tx, case.conversation())
+    if !report_in_tx(&s.cipher, &mut tx, case.conversation())
         .await?
         .state
         .is_editable()
     {
         return Err(StoreError::NotEditable);
     }
+    // The sealed body names its row, so the row is made first (empty) and then filled.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO notes (conversation_id, staff_id, body, at) VALUES (?, ?, '', ?) RETURNING id",
     )
     .bind(case.conversation().to_string())
     .bind(case.staff().to_string())
-    .bind(body.as_str())
     .bind(to_millis(at))
     .fetch_one(&mut *tx)
     .await
     .map_err(map_err)?;
+    sqlx::query("UPDATE notes SET body = ? WHERE id = ?")
+        .bind(
+            s.cipher
+                .seal(&place::note_body(case.conversation(), id), body.as_str())?,
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
     write_audit(
         &mut tx,
         &audit(
@@ -251,10 +265,14 @@ pub(crate) async fn notes(s: &SqliteStore, case: &CaseReader) -> StoreResult<Vec
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
+            let id: i64 = get(row, "id")?;
+            let body: String = get(row, "body")?;
             Ok(Note {
-                id: get(row, "id")?,
+                id,
                 author: get(row, "username")?,
-                body: get(row, "body")?,
+                body: s
+                    .cipher
+                    .open(&place::note_body(case.conversation(), id), &body)?,
                 at: ts(row, "at")?,
             })
         })
@@ -266,10 +284,11 @@ pub(crate) const REPORT_COLS: &str =
                            created_at, updated_at, qualified_at, grading_source, grading_credibility, \
                            handling_code, assessment, review_on";
 
-pub(crate) fn report(row: &SqliteRow) -> StoreResult<Report> {
-    let fields: String = get(row, "fields")?;
+pub(crate) fn report(c: &ContentCipher, row: &SqliteRow) -> StoreResult<Report> {
+    let id: ReportId = parse(row, "id")?;
+    let fields = c.open(&place::report_fields(id), &get::<String>(row, "fields")?)?;
     Ok(Report {
-        id: parse(row, "id")?,
+        id,
         conversation: parse(row, "conversation_id")?,
         state: enum_col(row, "state", ReportState::parse)?,
         version: u32::try_from(get::<i64>(row, "version")?).unwrap_or(0),
@@ -279,12 +298,18 @@ pub(crate) fn report(row: &SqliteRow) -> StoreResult<Report> {
             .transpose()
             .map_err(internal)?,
         outcome: get::<Option<String>>(row, "outcome")?.and_then(|o| CloseOutcome::parse(&o)),
-        outcome_reason: get(row, "outcome_reason")?,
+        outcome_reason: c.open_opt(
+            &place::outcome_reason(id),
+            get::<Option<String>>(row, "outcome_reason")?.as_deref(),
+        )?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
         qualified_at: opt_ts(row, "qualified_at")?,
         grading: grading(row)?,
-        assessment: get(row, "assessment")?,
+        assessment: c.open_opt(
+            &place::assessment(id),
+            get::<Option<String>>(row, "assessment")?.as_deref(),
+        )?,
         review_on: get::<Option<String>>(row, "review_on")?
             .map(|d| time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE))
             .transpose()
@@ -316,10 +341,11 @@ pub(crate) async fn report_where(
     .fetch_optional(&s.read)
     .await
     .map_err(map_err)?;
-    row.as_ref().map(report).transpose()
+    row.as_ref().map(|r| report(&s.cipher, r)).transpose()
 }
 
 pub(crate) async fn report_in_tx(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
 ) -> StoreResult<Report> {
@@ -331,7 +357,7 @@ pub(crate) async fn report_in_tx(
     .await
     .map_err(map_err)?
     .ok_or(StoreError::NotFound)?;
-    report(&row)
+    report(c, &row)
 }
 
 async fn commune_departement(
@@ -359,7 +385,7 @@ pub(crate) async fn save_report(
     at: Timestamp,
 ) -> StoreResult<Report> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let current = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     if !current.state.is_editable() {
         return Err(StoreError::NotEditable);
     }
@@ -379,11 +405,12 @@ pub(crate) async fn save_report(
     };
     let json = serde_json::to_string(&fields).map_err(internal)?;
     let version = current.version + 1;
+    // Each copy is sealed for its own row: the report's current facts, and this version.
     sqlx::query(
         "UPDATE reports SET fields = ?, activity = ?, commune = ?, departement = ?, weapons = ?, version = ?, \
          updated_at = ? WHERE id = ?",
     )
-    .bind(&json)
+    .bind(s.cipher.seal(&place::report_fields(current.id), &json)?)
     .bind(fields.activity.map(|a| a.as_str()))
     .bind(fields.commune.as_ref().map(|c| c.as_str().to_owned()))
     .bind(&departement)
@@ -397,7 +424,10 @@ pub(crate) async fn save_report(
     sqlx::query("INSERT INTO report_versions (report_id, version, fields, staff_id, saved_at) VALUES (?, ?, ?, ?, ?)")
         .bind(current.id.to_string())
         .bind(i64::from(version))
-        .bind(&json)
+        .bind(
+            s.cipher
+                .seal(&place::version_fields(current.id, version), &json)?,
+        )
         .bind(case.staff().to_string())
         .bind(to_millis(at))
         .execute(&mut *tx)
@@ -413,13 +443,14 @@ pub(crate) async fn save_report(
         ),
     )
     .await?;
-    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    let saved = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
 
 /// Ends the live chat if it is still open: a `closed` event the witness sees.
 async fn end_chat(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
     at: Timestamp,
@@ -433,6 +464,7 @@ async fn end_chat(
         .rows_affected();
     if ended == 1 {
         push_event(
+            c,
             tx,
             conversation,
             EventKind::Closed,
@@ -450,19 +482,20 @@ async fn end_chat(
 /// The common end of qualifying and closing: the chat ends, the audit row is written, and the
 /// report is read back, all in the caller's transaction, which is then committed.
 async fn leave_chat(
+    c: &ContentCipher,
     mut tx: Transaction<'_, Sqlite>,
     case: &AssignedCase,
     action: &'static str,
     report: ReportId,
     at: Timestamp,
 ) -> StoreResult<Report> {
-    end_chat(&mut tx, case.conversation(), at).await?;
+    end_chat(c, &mut tx, case.conversation(), at).await?;
     write_audit(
         &mut tx,
         &audit(case.staff(), action, format!("report:{report}"), at),
     )
     .await?;
-    let saved = report_in_tx(&mut tx, case.conversation()).await?;
+    let saved = report_in_tx(c, &mut tx, case.conversation()).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -473,7 +506,7 @@ pub(crate) async fn qualify(
     at: Timestamp,
 ) -> StoreResult<Report> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let current = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     let next = current.state.transition(ReportState::Qualified)?;
     let missing = current.fields.missing_for_qualification();
     if !missing.is_empty() {
@@ -506,7 +539,7 @@ pub(crate) async fn qualify(
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
-    leave_chat(tx, case, "qualify_report", current.id, at).await
+    leave_chat(&s.cipher, tx, case, "qualify_report", current.id, at).await
 }
 
 pub(crate) async fn close_case(
@@ -517,7 +550,7 @@ pub(crate) async fn close_case(
     at: Timestamp,
 ) -> StoreResult<Report> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = report_in_tx(&mut tx, case.conversation()).await?;
+    let current = report_in_tx(&s.cipher, &mut tx, case.conversation()).await?;
     let target = match outcome {
         CloseOutcome::RedirectedEmergency => ReportState::RedirectedEmergency,
         CloseOutcome::OutOfScope => ReportState::OutOfScope,
@@ -527,13 +560,16 @@ pub(crate) async fn close_case(
     sqlx::query("UPDATE reports SET state = ?, outcome = ?, outcome_reason = ?, updated_at = ? WHERE id = ?")
         .bind(next.as_str())
         .bind(outcome.as_str())
-        .bind(reason.as_str())
+        .bind(
+            s.cipher
+                .seal(&place::outcome_reason(current.id), reason.as_str())?,
+        )
         .bind(to_millis(at))
         .bind(current.id.to_string())
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-    leave_chat(tx, case, outcome.as_str(), current.id, at).await
+    leave_chat(&s.cipher, tx, case, outcome.as_str(), current.id, at).await
 }
 
 pub(crate) async fn report_versions(
@@ -550,9 +586,13 @@ pub(crate) async fn report_versions(
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
-            let fields: String = get(row, "fields")?;
+            let version = u32::try_from(get::<i64>(row, "version")?).unwrap_or(0);
+            let fields = s.cipher.open(
+                &place::version_fields(id, version),
+                &get::<String>(row, "fields")?,
+            )?;
             Ok(ReportVersion {
-                version: u32::try_from(get::<i64>(row, "version")?).unwrap_or(0),
+                version,
                 saved_at: ts(row, "saved_at")?,
                 saved_by: get(row, "username")?,
                 fields: serde_json::from_str(&fields).map_err(internal)?,
@@ -688,4 +728,52 @@ pub(crate) fn summary(row: &SqliteRow) -> StoreResult<ReportSummary> {
         weapons: get(row, "weapons")?,
         qualified_at: opt_ts(row, "qualified_at")?,
     })
+}
+
+pub(crate) async fn block_conversation(
+    s: &SqliteStore,
+    case: &AssignedCase,
+    reason: ReasonText,
+    at: Timestamp,
+) -> StoreResult<Conversation> {
+    let mut tx = s.write.begin().await.map_err(map_err)?;
+    let conversation = case.conversation().to_string();
+    // The write transaction is the lock: a witness's send lands before the block or is refused.
+    let blocked = sqlx::query(
+        "UPDATE conversations SET blocked_at = ?, blocked_reason = ? WHERE id = ? AND blocked_at IS NULL",
+    )
+    .bind(to_millis(at))
+    .bind(
+        s.cipher
+            .seal(&place::blocked_reason(&conversation), reason.as_str())?,
+    )
+    .bind(&conversation)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    if blocked == 1 {
+        write_audit(
+            &mut tx,
+            &audit(
+                case.staff(),
+                "block_conversation",
+                format!("conversation:{conversation}"),
+                at,
+            ),
+        )
+        .await?;
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {} FROM conversations WHERE id = ?",
+        crate::witness::CONVERSATION_COLS
+    ))
+    .bind(&conversation)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .ok_or(StoreError::NotFound)?;
+    let found = decode::conversation(&row)?;
+    tx.commit().await.map_err(map_err)?;
+    Ok(found)
 }

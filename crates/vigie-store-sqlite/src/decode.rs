@@ -8,7 +8,7 @@ use vigie_domain::clock::from_millis;
 use vigie_domain::{
     Author, ConversationId, ConversationState, EventKind, Locale, StaffId, Timestamp,
 };
-use vigie_store::{Conversation, Event, StoreResult};
+use vigie_store::{place, ContentCipher, Conversation, Event, StoreResult};
 
 pub(crate) fn get<'r, T>(row: &'r SqliteRow, col: &str) -> StoreResult<T>
 where
@@ -59,16 +59,33 @@ pub(crate) fn conversation(row: &SqliteRow) -> StoreResult<Conversation> {
         closed_at: opt_ts(row, "closed_at")?,
         last_seq: seq(get(row, "last_seq")?),
         token_live: get::<Option<String>>(row, "token_hash")?.is_some(),
+        blocked_at: opt_ts(row, "blocked_at")?,
     })
 }
 
-pub(crate) fn event(row: &SqliteRow) -> StoreResult<Event> {
+/// An event of `conversation`, its body opened with the content key.
+pub(crate) fn event(
+    c: &ContentCipher,
+    conversation: ConversationId,
+    row: &SqliteRow,
+) -> StoreResult<Event> {
+    let n: i64 = get(row, "seq")?;
     Ok(Event {
-        seq: seq(get(row, "seq")?),
+        seq: seq(n),
         kind: enum_col(row, "kind", EventKind::parse)?,
         author: enum_col(row, "author", Author::parse)?,
-        body: get(row, "body")?,
+        body: event_body(c, conversation, n, get(row, "body")?)?,
         client_id: get(row, "client_id")?,
         at: ts(row, "at")?,
     })
+}
+
+/// Opens an event body stored for `conversation` at `seq`.
+pub(crate) fn event_body(
+    c: &ContentCipher,
+    conversation: impl std::fmt::Display,
+    seq: i64,
+    stored: Option<String>,
+) -> StoreResult<Option<String>> {
+    c.open_opt(&place::event_body(conversation, seq), stored.as_deref())
 }

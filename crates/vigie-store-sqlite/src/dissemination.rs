@@ -4,7 +4,7 @@
 
 use crate::analysis::{analysis_audit, load};
 use crate::cases::write_audit;
-use crate::decode::{enum_col, get, opt_ts, parse, ts};
+use crate::decode::{enum_col, event_body, get, opt_ts, parse, ts};
 use crate::witness::push_event;
 use crate::{internal, map_err, SqliteStore};
 use sqlx::sqlite::SqliteRow;
@@ -17,8 +17,8 @@ use vigie_domain::{
     UnitId,
 };
 use vigie_store::{
-    Appended, Dissemination, Dossier, Excerpt, FollowUp, NewAudit, NewDissemination, OutcomeRecord,
-    Report, RoutedReport, StoreError, StoreResult, UnitDossier,
+    place, Appended, ContentCipher, Dissemination, Dossier, Excerpt, FollowUp, NewAudit,
+    NewDissemination, OutcomeRecord, Report, RoutedReport, StoreError, StoreResult, UnitDossier,
 };
 
 fn invalid(field: &'static str, code: &'static str) -> StoreError {
@@ -30,12 +30,13 @@ fn invalid(field: &'static str, code: &'static str) -> StoreError {
 /// Builds the dossier inside the transaction, from what is committed: never the conversation,
 /// the receipt, notes or field provenance.
 async fn assemble(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Sqlite>,
     report: &Report,
     excerpts: &[u64],
 ) -> StoreResult<Dossier> {
     let checks =
-        sqlx::query("SELECT kind, result FROM report_checks WHERE report_id = ? ORDER BY id")
+        sqlx::query("SELECT id, kind, result FROM report_checks WHERE report_id = ? ORDER BY id")
             .bind(report.id.to_string())
             .fetch_all(&mut **tx)
             .await
@@ -44,7 +45,10 @@ async fn assemble(
             .map(|row| {
                 Ok((
                     enum_col(row, "kind", CheckKind::parse)?,
-                    get(row, "result")?,
+                    c.open(
+                        &place::check_result(report.id, get::<i64>(row, "id")?),
+                        &get::<String>(row, "result")?,
+                    )?,
                 ))
             })
             .collect::<StoreResult<Vec<(CheckKind, String)>>>()?;
@@ -61,7 +65,13 @@ async fn assemble(
         .ok_or_else(|| invalid("excerpts", "excerpt-unknown"))?;
         chosen.push(Excerpt {
             author: get(&row, "author")?,
-            text: get::<Option<String>>(&row, "body")?.unwrap_or_default(),
+            text: event_body(
+                c,
+                report.conversation,
+                i64::try_from(*seq).unwrap_or(i64::MAX),
+                get(&row, "body")?,
+            )?
+            .unwrap_or_default(),
             at: ts(&row, "at")?,
         });
     }
@@ -118,10 +128,15 @@ const DISSEMINATION_SELECT: &str =
      JOIN units u ON u.id = d.unit_id JOIN staff s ON s.id = d.staff_id \
      LEFT JOIN staff a ON a.id = d.acknowledged_by";
 
-fn dissemination_row(row: &SqliteRow, outcomes: Vec<OutcomeRecord>) -> StoreResult<Dissemination> {
-    let dossier: String = get(row, "dossier")?;
+fn dissemination_row(
+    c: &ContentCipher,
+    row: &SqliteRow,
+    outcomes: Vec<OutcomeRecord>,
+) -> StoreResult<Dissemination> {
+    let id: DisseminationId = parse(row, "id")?;
+    let dossier = c.open(&place::dossier(id), &get::<String>(row, "dossier")?)?;
     Ok(Dissemination {
-        id: parse(row, "id")?,
+        id,
         report: parse(row, "report_id")?,
         unit: parse(row, "unit_id")?,
         unit_name: get(row, "unit_name")?,
@@ -174,7 +189,11 @@ async fn select_where(
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let id: String = get(row, "id")?;
-        out.push(dissemination_row(row, outcomes_of(&s.read, &id).await?)?);
+        out.push(dissemination_row(
+            &s.cipher,
+            row,
+            outcomes_of(&s.read, &id).await?,
+        )?);
     }
     Ok(out)
 }
@@ -207,7 +226,7 @@ pub(crate) async fn disseminate(
     use ReportState as S;
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     // The first sending moves a concluded report on; later ones (another unit) keep its state.
     let next = match current.state {
         S::Disseminated | S::Acknowledged | S::OutcomeRecorded => current.state,
@@ -230,22 +249,27 @@ pub(crate) async fn disseminate(
         state: match current.state {
             S::Corroborated | S::Unconfirmed => current.state,
             _ => {
-                let prior: Option<String> = sqlx::query_scalar(
-                    "SELECT json_extract(dossier, '$.conclusion') FROM disseminations WHERE report_id = ? ORDER BY at LIMIT 1",
+                // The dossier is sealed: read the first one and open it here.
+                let prior = sqlx::query(
+                    "SELECT id, dossier FROM disseminations WHERE report_id = ? ORDER BY at LIMIT 1",
                 )
                 .bind(id.to_string())
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(map_err)?;
-                prior
-                    .as_deref()
-                    .and_then(ReportState::parse)
-                    .ok_or_else(|| internal("disseminated report without a prior dossier"))?
+                .map_err(map_err)?
+                .ok_or_else(|| internal("disseminated report without a prior dossier"))?;
+                let prior_id: DisseminationId = parse(&prior, "id")?;
+                let dossier: Dossier = serde_json::from_str(&s.cipher.open(
+                    &place::dossier(prior_id),
+                    &get::<String>(&prior, "dossier")?,
+                )?)
+                .map_err(internal)?;
+                dossier.conclusion
             }
         },
         ..current.clone()
     };
-    let dossier = assemble(&mut tx, &concluded, &new.excerpts).await?;
+    let dossier = assemble(&s.cipher, &mut tx, &concluded, &new.excerpts).await?;
     sqlx::query(
         "INSERT INTO disseminations (id, report_id, unit_id, staff_id, at, dossier) VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -254,7 +278,10 @@ pub(crate) async fn disseminate(
     .bind(new.unit.to_string())
     .bind(by.to_string())
     .bind(to_millis(at))
-    .bind(serde_json::to_string(&dossier).map_err(internal)?)
+    .bind(s.cipher.seal(
+        &place::dossier(new.id),
+        &serde_json::to_string(&dossier).map_err(internal)?,
+    )?)
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
@@ -289,7 +316,7 @@ pub(crate) async fn acknowledge(
 ) -> StoreResult<Dissemination> {
     let d = dossier.dissemination();
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, d.report).await?;
+    let current = load(&s.cipher, &mut tx, d.report).await?;
     let done: u64 = sqlx::query(
         "UPDATE disseminations SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL",
     )
@@ -329,7 +356,7 @@ pub(crate) async fn record_outcome(
     use ReportState as S;
     let d = dossier.dissemination();
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, d.report).await?;
+    let current = load(&s.cipher, &mut tx, d.report).await?;
     let acknowledged: Option<i64> =
         sqlx::query_scalar("SELECT acknowledged_at FROM disseminations WHERE id = ?")
             .bind(d.id.to_string())
@@ -408,11 +435,11 @@ pub(crate) async fn close_report(
 ) -> StoreResult<Report> {
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     let next = current.state.transition(ReportState::Closed)?;
     move_to(&mut tx, id, next, at).await?;
     write_audit(&mut tx, &analysis_audit(by, "close_report", id, at)).await?;
-    let saved = load(&mut tx, id).await?;
+    let saved = load(&s.cipher, &mut tx, id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -426,7 +453,7 @@ pub(crate) async fn ask_follow_up(
 ) -> StoreResult<(FollowUp, Appended)> {
     let report = routed.report();
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, report.id).await?;
+    let current = load(&s.cipher, &mut tx, report.id).await?;
     if matches!(current.state, ReportState::Closed | ReportState::Purged) {
         return Err(StoreError::Closed);
     }
@@ -441,6 +468,7 @@ pub(crate) async fn ask_follow_up(
         return Err(StoreError::Conflict("question-pending"));
     }
     let event = push_event(
+        &s.cipher,
         &mut tx,
         report.conversation,
         EventKind::Message,
@@ -481,7 +509,8 @@ pub(crate) async fn ask_follow_up(
 
 pub(crate) async fn follow_ups(s: &SqliteStore, report: ReportId) -> StoreResult<Vec<FollowUp>> {
     let rows = sqlx::query(
-        "SELECT f.id, q.body AS question, s.username, f.asked_at, a.body AS answer, f.answered_at \
+        "SELECT f.id, f.conversation_id, f.question_seq, f.answer_seq, q.body AS question, s.username, \
+         f.asked_at, a.body AS answer, f.answered_at \
          FROM follow_ups f JOIN staff s ON s.id = f.staff_id \
          JOIN events q ON q.conversation_id = f.conversation_id AND q.seq = f.question_seq \
          LEFT JOIN events a ON a.conversation_id = f.conversation_id AND a.seq = f.answer_seq \
@@ -493,12 +522,23 @@ pub(crate) async fn follow_ups(s: &SqliteStore, report: ReportId) -> StoreResult
     .map_err(map_err)?;
     rows.iter()
         .map(|row| {
+            let conversation: String = get(row, "conversation_id")?;
+            let answer = match get::<Option<i64>>(row, "answer_seq")? {
+                Some(seq) => event_body(&s.cipher, &conversation, seq, get(row, "answer")?)?,
+                None => None,
+            };
             Ok(FollowUp {
                 id: get(row, "id")?,
-                question: get::<Option<String>>(row, "question")?.unwrap_or_default(),
+                question: event_body(
+                    &s.cipher,
+                    &conversation,
+                    get(row, "question_seq")?,
+                    get(row, "question")?,
+                )?
+                .unwrap_or_default(),
                 asked_by: get(row, "username")?,
                 asked_at: ts(row, "asked_at")?,
-                answer: get(row, "answer")?,
+                answer,
                 answered_at: opt_ts(row, "answered_at")?,
             })
         })

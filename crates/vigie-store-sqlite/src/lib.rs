@@ -33,11 +33,15 @@ use vigie_store::*;
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    /// Seals what the witness and the cell write; the key never enters the database.
+    cipher: ContentCipher,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and runs the migrations.
-    pub async fn open(path: &Path) -> StoreResult<Self> {
+    /// Opens (creating if needed) the database file and runs the migrations. The first opening
+    /// records the content key's fingerprint; another key is refused with
+    /// `Conflict("content-key-mismatch")`.
+    pub async fn open(path: &Path, cipher: ContentCipher) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(internal)?
             .create_if_missing(true)
@@ -62,7 +66,57 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(map_err)?;
-        Ok(Self { write, read })
+        let store = Self {
+            write,
+            read,
+            cipher,
+        };
+        store.check_content_key().await?;
+        Ok(store)
+    }
+
+    async fn check_content_key(&self) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO installation (name, value) VALUES ('content_key_fingerprint', ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(self.cipher.fingerprint())
+        .execute(&self.write)
+        .await
+        .map_err(map_err)?;
+        let recorded: String = sqlx::query_scalar(
+            "SELECT value FROM installation WHERE name = 'content_key_fingerprint'",
+        )
+        .fetch_one(&self.write)
+        .await
+        .map_err(map_err)?;
+        if recorded != self.cipher.fingerprint() {
+            return Err(StoreError::Conflict("content-key-mismatch"));
+        }
+        Ok(())
+    }
+
+    /// Every stored value of a sealed column, as it lies in the file (tests).
+    #[cfg(test)]
+    pub(crate) async fn raw_sealed_values(&self) -> StoreResult<Vec<(&'static str, String)>> {
+        let mut out = Vec::new();
+        for (name, sql) in SEALED_COLUMNS {
+            let values: Vec<Option<String>> = sqlx::query_scalar(sql)
+                .fetch_all(&self.read)
+                .await
+                .map_err(map_err)?;
+            out.extend(values.into_iter().flatten().map(|v| (*name, v)));
+        }
+        Ok(out)
+    }
+
+    /// Runs a statement as it is (tests that tamper with the file).
+    #[cfg(test)]
+    pub(crate) async fn raw_execute(&self, sql: &str) -> StoreResult<u64> {
+        Ok(sqlx::query(sql)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?
+            .rows_affected())
     }
 
     /// Writes a consistent copy of the live database to `dest` (`VACUUM INTO`).
@@ -87,6 +141,33 @@ impl SqliteStore {
         self.write.close().await;
     }
 }
+
+/// The columns whose values are sealed with the content key.
+#[cfg(test)]
+const SEALED_COLUMNS: &[(&str, &str)] = &[
+    ("events.body", "SELECT body FROM events"),
+    ("notes.body", "SELECT body FROM notes"),
+    ("reports.fields", "SELECT fields FROM reports"),
+    ("reports.assessment", "SELECT assessment FROM reports"),
+    (
+        "reports.outcome_reason",
+        "SELECT outcome_reason FROM reports",
+    ),
+    (
+        "report_versions.fields",
+        "SELECT fields FROM report_versions",
+    ),
+    ("report_checks.result", "SELECT result FROM report_checks"),
+    (
+        "disseminations.dossier",
+        "SELECT dossier FROM disseminations",
+    ),
+    ("deal_points.profile", "SELECT profile FROM deal_points"),
+    (
+        "conversations.blocked_reason",
+        "SELECT blocked_reason FROM conversations",
+    ),
+];
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -257,6 +338,15 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Report> {
         cases::close_case(self, case, outcome, reason, at).await
+    }
+
+    async fn block_conversation(
+        &self,
+        case: &AssignedCase,
+        reason: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Conversation> {
+        cases::block_conversation(self, case, reason, at).await
     }
     async fn report_for_conversation(
         &self,
@@ -502,26 +592,139 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    async fn fresh(path: &Path) -> SqliteStore {
+        SqliteStore::open(path, ContentCipher::random())
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn conformance_suite_passes_on_sqlite() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("vigie.db"))
+        let path = dir.path().join("vigie.db");
+        let store = fresh(&path).await;
+        vigie_store::conformance::run_all(Arc::new(store.clone())).await;
+        vigie_store::conformance::witness_words_round_trip_through_sealed_columns(Arc::new(
+            store.clone(),
+        ))
+        .await;
+        assert_eq!(store.integrity_check().await.unwrap(), "ok");
+
+        // Every sealed column holds ciphertexts (or the purge's clear `{}`), and no word.
+        let raw = store.raw_sealed_values().await.unwrap();
+        for name in [
+            "events.body",
+            "notes.body",
+            "reports.fields",
+            "reports.assessment",
+        ] {
+            assert!(
+                raw.iter().any(|(n, _)| *n == name),
+                "{name} was never written"
+            );
+        }
+        for (name, value) in &raw {
+            assert!(
+                ContentCipher::is_sealed(value) || (*name == "reports.fields" && value == "{}"),
+                "{name} holds {value:?}"
+            );
+        }
+        // Nor anywhere in the file or its log.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(dir.path().join("vigie.db-wal")).unwrap_or_default());
+        for word in vigie_store::conformance::SEALED_WORDS {
+            assert!(
+                !bytes.windows(word.len()).any(|w| w == word.as_bytes()),
+                "{word} lies readable in the database file"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_ciphertext_moved_to_another_row_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = fresh(&dir.path().join("vigie.db")).await;
+        let id = vigie_domain::ConversationId::random(&mut rand_rng());
+        store
+            .create_conversation(NewConversation {
+                id,
+                locale: vigie_domain::Locale::Fr,
+                receipt_hash: "r".into(),
+                token_hash: "t".into(),
+                created_at: vigie_domain::clock::truncate_millis(time::OffsetDateTime::now_utc()),
+            })
             .await
             .unwrap();
-        vigie_store::conformance::run_all(Arc::new(store.clone())).await;
-        assert_eq!(store.integrity_check().await.unwrap(), "ok");
+        for (client, body) in [("c1", "premier"), ("c2", "second")] {
+            store
+                .append_message(NewMessage {
+                    conversation: id,
+                    writer: Writer::Witness,
+                    client_id: vigie_domain::ClientId::parse(client).unwrap(),
+                    body: MessageBody::parse(body).unwrap(),
+                    at: vigie_domain::clock::truncate_millis(time::OffsetDateTime::now_utc()),
+                })
+                .await
+                .unwrap();
+        }
+        let read = store.events_after(id, 0, 10).await.unwrap();
+        assert_eq!(read[1].body.as_deref(), Some("second"));
+        // Someone with write access to the file swaps the second body for the first.
+        store
+            .raw_execute(
+                "UPDATE events SET body = (SELECT body FROM events WHERE seq = 1) WHERE seq = 2",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.events_after(id, 0, 10).await,
+            Err(StoreError::Internal(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn another_content_key_is_refused_and_values_from_before_encryption_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vigie.db");
+        let key = ContentCipher::random();
+        let store = SqliteStore::open(&path, key.clone()).await.unwrap();
+        vigie_store::conformance::seed_geo(&store).await;
+        store.close().await;
+        assert!(matches!(
+            SqliteStore::open(&path, ContentCipher::random()).await,
+            Err(StoreError::Conflict("content-key-mismatch"))
+        ));
+        let store = SqliteStore::open(&path, key).await.unwrap();
+        // A note written in clear by an earlier version reads as it was.
+        let id = vigie_domain::ConversationId::random(&mut rand_rng());
+        store
+            .raw_execute(&format!(
+                "INSERT INTO conversations (id, state, locale, receipt_hash, created_at) \
+                 VALUES ('{id}', 'waiting', 'fr', 'legacy', 0); \
+                 INSERT INTO events (conversation_id, seq, kind, author, body, at) \
+                 VALUES ('{id}', 1, 'message', 'witness', 'écrit en clair', 0)"
+            ))
+            .await
+            .unwrap();
+        let read = store.events_after(id, 0, 10).await.unwrap();
+        assert_eq!(read[0].body.as_deref(), Some("écrit en clair"));
+    }
+
+    fn rand_rng() -> impl rand::RngCore {
+        rand::rngs::OsRng
     }
 
     #[tokio::test]
     async fn backup_is_a_readable_copy() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("vigie.db"))
+        let key = ContentCipher::random();
+        let store = SqliteStore::open(&dir.path().join("vigie.db"), key.clone())
             .await
             .unwrap();
         vigie_store::conformance::seed_geo(&store).await;
         let copy = dir.path().join("copy.db");
         store.backup(&copy).await.unwrap();
-        let restored = SqliteStore::open(&copy).await.unwrap();
+        let restored = SqliteStore::open(&copy, key).await.unwrap();
         assert_eq!(
             restored.commune_count().await.unwrap(),
             store.commune_count().await.unwrap()

@@ -13,8 +13,8 @@ use vigie_domain::{
     DealPointId, DepartementCode, ReportFields, ReportId, ReportState, StaffId, Timestamp,
 };
 use vigie_store::{
-    DealPoint, DealPointEvent, NewAudit, NewDealPoint, ReportSummary, RoutedReport, StoreError,
-    StoreResult,
+    place, ContentCipher, DealPoint, DealPointEvent, NewAudit, NewDealPoint, ReportSummary,
+    RoutedReport, StoreError, StoreResult,
 };
 
 const POINT_SELECT: &str =
@@ -23,12 +23,13 @@ const POINT_SELECT: &str =
      (SELECT COUNT(*) FROM reports r WHERE r.deal_point_id = p.id) AS reports \
      FROM deal_points p LEFT JOIN communes c ON c.insee = p.commune";
 
-fn point_row(row: &SqliteRow) -> StoreResult<DealPoint> {
+fn point_row(c: &ContentCipher, row: &SqliteRow) -> StoreResult<DealPoint> {
     let lat: Option<f64> = get(row, "lat")?;
     let lon: Option<f64> = get(row, "lon")?;
-    let profile: String = get(row, "profile")?;
+    let id: DealPointId = parse(row, "id")?;
+    let profile = c.open(&place::point_profile(id), &get::<String>(row, "profile")?)?;
     Ok(DealPoint {
-        id: parse(row, "id")?,
+        id,
         label: get(row, "label")?,
         departement: parse(row, "departement")?,
         commune: get::<Option<String>>(row, "commune")?
@@ -45,14 +46,18 @@ fn point_row(row: &SqliteRow) -> StoreResult<DealPoint> {
     })
 }
 
-async fn point_in_tx(tx: &mut Transaction<'_, Sqlite>, id: DealPointId) -> StoreResult<DealPoint> {
+async fn point_in_tx(
+    c: &ContentCipher,
+    tx: &mut Transaction<'_, Sqlite>,
+    id: DealPointId,
+) -> StoreResult<DealPoint> {
     let row = sqlx::query(&format!("{POINT_SELECT} WHERE p.id = ?"))
         .bind(id.to_string())
         .fetch_optional(&mut **tx)
         .await
         .map_err(map_err)?
         .ok_or(StoreError::NotFound)?;
-    point_row(&row)
+    point_row(c, &row)
 }
 
 async fn history(
@@ -138,7 +143,7 @@ pub(crate) async fn create(
 ) -> StoreResult<DealPoint> {
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     if !linkable(current.state) {
         return Err(vigie_domain::TransitionError {
             from: current.state,
@@ -162,7 +167,10 @@ pub(crate) async fn create(
     .bind(get::<Option<String>>(&place, "commune")?)
     .bind(get::<Option<f64>>(&place, "lat")?)
     .bind(get::<Option<f64>>(&place, "lon")?)
-    .bind(serde_json::to_string(&profile_of(&current.fields)).map_err(internal)?)
+    .bind(s.cipher.seal(
+        &place::point_profile(new.id),
+        &serde_json::to_string(&profile_of(&current.fields)).map_err(internal)?,
+    )?)
     .bind(to_millis(at))
     .bind(to_millis(at))
     .execute(&mut *tx)
@@ -170,7 +178,7 @@ pub(crate) async fn create(
     .map_err(map_err)?;
     history(&mut tx, new.id, by, "created", new.label.as_str(), at).await?;
     link(&mut tx, id, new.id, by, at).await?;
-    let point = point_in_tx(&mut tx, new.id).await?;
+    let point = point_in_tx(&s.cipher, &mut tx, new.id).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(point)
 }
@@ -184,7 +192,7 @@ pub(crate) async fn link_existing(
 ) -> StoreResult<DealPoint> {
     let id = routed.report().id;
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let current = load(&mut tx, id).await?;
+    let current = load(&s.cipher, &mut tx, id).await?;
     if !linkable(current.state) {
         return Err(vigie_domain::TransitionError {
             from: current.state,
@@ -192,13 +200,13 @@ pub(crate) async fn link_existing(
         }
         .into());
     }
-    let found = point_in_tx(&mut tx, point).await?;
+    let found = point_in_tx(&s.cipher, &mut tx, point).await?;
     if Some(&found.departement) != current.departement.as_ref() {
         // A point of another département is none of this report's business.
         return Err(StoreError::NotFound);
     }
     link(&mut tx, id, point, by, at).await?;
-    let saved = point_in_tx(&mut tx, point).await?;
+    let saved = point_in_tx(&s.cipher, &mut tx, point).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -211,7 +219,7 @@ pub(crate) async fn set_status(
     at: Timestamp,
 ) -> StoreResult<DealPoint> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let found = point_in_tx(&mut tx, point).await?;
+    let found = point_in_tx(&s.cipher, &mut tx, point).await?;
     if found.status != status {
         sqlx::query("UPDATE deal_points SET status = ?, updated_at = ? WHERE id = ?")
             .bind(status.as_str())
@@ -233,7 +241,7 @@ pub(crate) async fn set_status(
         )
         .await?;
     }
-    let saved = point_in_tx(&mut tx, point).await?;
+    let saved = point_in_tx(&s.cipher, &mut tx, point).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(saved)
 }
@@ -252,7 +260,7 @@ pub(crate) async fn list(
         query = query.bind(d.as_str());
     }
     let rows = query.fetch_all(&s.read).await.map_err(map_err)?;
-    rows.iter().map(point_row).collect()
+    rows.iter().map(|r| point_row(&s.cipher, r)).collect()
 }
 
 pub(crate) async fn one(s: &SqliteStore, id: DealPointId) -> StoreResult<Option<DealPoint>> {
@@ -261,7 +269,7 @@ pub(crate) async fn one(s: &SqliteStore, id: DealPointId) -> StoreResult<Option<
         .fetch_optional(&s.read)
         .await
         .map_err(map_err)?;
-    row.as_ref().map(point_row).transpose()
+    row.as_ref().map(|r| point_row(&s.cipher, r)).transpose()
 }
 
 pub(crate) async fn point_history(

@@ -69,6 +69,8 @@ async fn purge_one(
             .await
             .map_err(map_err)?;
     }
+    // `{}` stays clear on purpose: it holds no words, and reads (as a value written before
+    // encryption) as the empty report.
     sqlx::query(
         "UPDATE reports SET state = ?, fields = '{}', commune = NULL, lat = NULL, lon = NULL, \
          assessment = NULL, outcome_reason = NULL, review_on = NULL, updated_at = ? WHERE id = ?",
@@ -91,7 +93,7 @@ async fn purge_one(
     }
     // The receipt code stops working: its hash is replaced by a value no code hashes to.
     sqlx::query(
-        "UPDATE conversations SET state = 'closed', receipt_hash = 'purged:' || id, token_hash = NULL WHERE id = ?",
+        "UPDATE conversations SET state = 'closed', receipt_hash = 'purged:' || id, token_hash = NULL, blocked_reason = NULL WHERE id = ?",
     )
     .bind(conversation)
     .execute(&mut *tx)

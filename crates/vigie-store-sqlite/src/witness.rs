@@ -6,11 +6,12 @@ use sqlx::{Sqlite, Transaction};
 use vigie_domain::clock::to_millis;
 use vigie_domain::{Author, ConversationId, EventKind, Timestamp};
 use vigie_store::{
-    Appended, Conversation, Event, NewConversation, NewMessage, StoreError, StoreResult, Writer,
+    place, Appended, ContentCipher, Conversation, Event, NewConversation, NewMessage, StoreError,
+    StoreResult, Writer,
 };
 
-const CONVERSATION_COLS: &str =
-    "id, state, locale, created_at, operator_id, taken_at, closed_at, last_seq, token_hash";
+pub(crate) const CONVERSATION_COLS: &str =
+    "id, state, locale, created_at, operator_id, taken_at, closed_at, last_seq, token_hash, blocked_at";
 
 pub(crate) async fn create_conversation(s: &SqliteStore, new: NewConversation) -> StoreResult<()> {
     sqlx::query(
@@ -72,9 +73,11 @@ pub(crate) async fn resume(
     id.map(|id| id.parse().map_err(crate::internal)).transpose()
 }
 
-/// Appends one event with the next sequence number. The caller holds the write transaction.
+/// Appends one event with the next sequence number, its body sealed for its place. The caller
+/// holds the write transaction.
 #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
 pub(crate) async fn push_event(
+    c: &ContentCipher,
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
     kind: EventKind,
@@ -102,7 +105,7 @@ pub(crate) async fn push_event(
     .bind(author.as_str())
     .bind(staff)
     .bind(client_id)
-    .bind(body)
+    .bind(c.seal_opt(&place::event_body(conversation, seq), body)?)
     .bind(to_millis(at))
     .execute(&mut **tx)
     .await
@@ -137,7 +140,7 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
             duplicate: true,
         });
     }
-    let row = sqlx::query("SELECT state, operator_id FROM conversations WHERE id = ?")
+    let row = sqlx::query("SELECT state, operator_id, blocked_at FROM conversations WHERE id = ?")
         .bind(&conv)
         .fetch_optional(&mut *tx)
         .await
@@ -145,6 +148,10 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
         .ok_or(StoreError::NotFound)?;
     let state: String = get(&row, "state")?;
     let operator: Option<String> = get(&row, "operator_id")?;
+    // An officer blocked this conversation as abusive: the witness's words are refused.
+    if msg.writer == Writer::Witness && get::<Option<i64>>(&row, "blocked_at")?.is_some() {
+        return Err(StoreError::Conflict("conversation-blocked"));
+    }
     // A closed conversation takes one more witness message only as the answer to a follow-up
     // question the cell left in the thread.
     let open_question: Option<i64> = if state == "closed" && msg.writer == Writer::Witness {
@@ -172,6 +179,7 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
         }
     };
     let event = push_event(
+        &s.cipher,
         &mut tx,
         msg.conversation,
         EventKind::Message,
@@ -214,7 +222,9 @@ pub(crate) async fn events_after(
     .fetch_all(&s.read)
     .await
     .map_err(map_err)?;
-    rows.iter().map(decode::event).collect()
+    rows.iter()
+        .map(|row| decode::event(&s.cipher, conversation, row))
+        .collect()
 }
 
 pub(crate) async fn close_by_witness(
@@ -248,6 +258,7 @@ pub(crate) async fn close_by_witness(
     .await
     .map_err(map_err)?;
     let event = push_event(
+        &s.cipher,
         &mut tx,
         conversation,
         EventKind::Closed,

@@ -144,6 +144,8 @@ pub(crate) async fn taken(
     (id, AssignedCase::obtain(store, officer, id).await.unwrap())
 }
 
+pub use crate::conformance_chain::{witness_words_round_trip_through_sealed_columns, SEALED_WORDS};
+
 pub async fn run_all(store: Dyn) {
     seed_geo(store.as_ref()).await;
     messages_are_numbered_in_order_and_retries_are_not_duplicated(store.clone()).await;
@@ -158,6 +160,7 @@ pub async fn run_all(store: Dyn) {
     communes_are_found_by_name_postcode_and_code(store.clone()).await;
     only_holders_and_leads_obtain_cases(store.clone()).await;
     the_cell_grades_checks_and_concludes(store.clone()).await;
+    a_blocked_conversation_refuses_the_witness_and_can_be_rejected(store.clone()).await;
     crate::conformance_chain::run_all(store).await;
 }
 
@@ -624,6 +627,97 @@ pub async fn closing_without_report_and_illegal_transitions(store: Dyn) {
             })
             .await,
         Err(StoreError::Closed)
+    ));
+}
+
+pub async fn a_blocked_conversation_refuses_the_witness_and_can_be_rejected(store: Dyn) {
+    let officer = staff(store.as_ref(), Role::Operator, &[]).await;
+    let (id, case) = taken(store.as_ref(), &officer).await;
+    store
+        .append_message(witness_msg(id, "w1", "avant le blocage"))
+        .await
+        .unwrap();
+    let since = now();
+    let blocked = store
+        .block_conversation(
+            &case,
+            ReasonText::parse("insultes répétées").unwrap(),
+            since,
+        )
+        .await
+        .unwrap();
+    assert_eq!(blocked.blocked_at, Some(since));
+    assert_eq!(
+        blocked.state,
+        ConversationState::Active,
+        "the chat keeps its state"
+    );
+    // The witness's words are refused; a retry of an earlier message still answers its seq.
+    assert!(matches!(
+        store.append_message(witness_msg(id, "w2", "encore")).await,
+        Err(StoreError::Conflict("conversation-blocked"))
+    ));
+    let retry = store
+        .append_message(witness_msg(id, "w1", "avant le blocage"))
+        .await
+        .unwrap();
+    assert!(retry.duplicate);
+    // The officer may still say why before closing.
+    store
+        .append_message(NewMessage {
+            writer: Writer::Officer(officer.id),
+            ..witness_msg(id, "o1", "Cette conversation est bloquée.")
+        })
+        .await
+        .unwrap();
+    // Blocking again changes nothing: the first time stays, one audit row.
+    let again = store
+        .block_conversation(&case, ReasonText::parse("encore").unwrap(), now())
+        .await
+        .unwrap();
+    assert_eq!(again.blocked_at, Some(since));
+    assert_eq!(
+        store.conversation(id).await.unwrap().unwrap().blocked_at,
+        Some(since)
+    );
+    let audit = store
+        .audit_log(
+            &AuditFilter {
+                action: Some("block_conversation".into()),
+                ..AuditFilter::default()
+            },
+            1000,
+        )
+        .await
+        .unwrap();
+    let rows: Vec<_> = audit
+        .iter()
+        .filter(|a| a.target == format!("conversation:{id}"))
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].purpose, "handling");
+    assert!(store
+        .queue()
+        .await
+        .unwrap()
+        .iter()
+        .all(|q| q.conversation != id));
+    // The report is closed as rejected the usual way.
+    let closed = store
+        .close_case(
+            &case,
+            CloseOutcome::Rejected,
+            ReasonText::parse("abusif").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.state, ReportState::Rejected);
+    // Not a conversation anyone holds: no capability, so no block.
+    let other = staff(store.as_ref(), Role::Operator, &[]).await;
+    assert!(matches!(
+        AssignedCase::obtain(store.as_ref(), &other, id).await,
+        Err(StoreError::Forbidden)
     ));
 }
 

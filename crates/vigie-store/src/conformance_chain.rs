@@ -661,3 +661,202 @@ pub async fn the_purge_removes_personal_content_and_statistics_remain(store: Dyn
     assert_eq!(again.reports, 0);
     let _ = conversation; // shared helper, used by other tests
 }
+
+/// Words a scenario wrote into every sealed column, for backends to look for in their raw
+/// storage: none may be found there.
+pub const SEALED_WORDS: &[&str] = &[
+    "Zephyrin", "Quokka", "Quetzal", "Wombat", "Narval", "Oryx", "Axolotl", "Ibis",
+];
+
+/// Everything the witness and the cell write round-trips through the store: the thread, a
+/// note, the report and its versions, the close and block reasons, the grading's assessment, a
+/// check, a dossier with an excerpt, a point de deal's profile and a follow-up. Each piece
+/// carries one of [`SEALED_WORDS`]; the backend's own test then checks its raw storage.
+pub async fn witness_words_round_trip_through_sealed_columns(store: Dyn) {
+    let s = store.as_ref();
+    let officer = staff(s, Role::Operator, &[]).await;
+    let analyst = staff(s, Role::Analyst, &["59"]).await;
+    let admin = staff(s, Role::Admin, &[]).await;
+
+    // A conversation blocked and rejected: both reasons are sealed.
+    let (_, blocked) = taken(s, &officer).await;
+    s.block_conversation(&blocked, ReasonText::parse("insultes Oryx").unwrap(), now())
+        .await
+        .unwrap();
+    let rejected = s
+        .close_case(
+            &blocked,
+            CloseOutcome::Rejected,
+            ReasonText::parse("faux signalement Narval").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rejected.outcome_reason.as_deref(),
+        Some("faux signalement Narval")
+    );
+
+    // The case the cell carries to the end.
+    let (conv, case) = taken(s, &officer).await;
+    let said = s
+        .append_message(witness_msg(
+            conv,
+            "sealed1",
+            "Le guetteur Zephyrin est au hall C",
+        ))
+        .await
+        .unwrap();
+    let note = s
+        .add_note(
+            &case,
+            NoteBody::parse("Témoin crédible, Quokka").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let facts = ReportInput {
+        activity: "street_sale".into(),
+        commune: "59350".into(),
+        place: "Impasse Zephyrin".into(),
+        days: vec!["fri".into()],
+        hours_from: "18:00".into(),
+        hours_to: "23:00".into(),
+        knowledge: "seen".into(),
+        ..ReportInput::default()
+    }
+    .validate()
+    .unwrap();
+    s.save_report(&case, 0, facts, now()).await.unwrap();
+    let report = s.qualify(&case, now()).await.unwrap();
+    assert_eq!(report.fields.place.as_deref(), Some("Impasse Zephyrin"));
+    assert_eq!(
+        s.report_versions(report.id).await.unwrap()[0]
+            .fields
+            .place
+            .as_deref(),
+        Some("Impasse Zephyrin")
+    );
+    let reader = CaseReader::obtain(s, &officer, conv, "handling", now())
+        .await
+        .unwrap();
+    let notes = s.notes(&reader).await.unwrap();
+    assert_eq!(notes, vec![note]);
+    assert_eq!(notes[0].body, "Témoin crédible, Quokka");
+
+    let routed = RoutedReport::obtain(s, &analyst, report.id, "analysis", now())
+        .await
+        .unwrap();
+    let graded = s
+        .grade(
+            &routed,
+            analyst.id,
+            Grading::ANONYMOUS_TIP,
+            Some(ReasonText::parse("Récit précis, Quetzal").unwrap()),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(graded.assessment.as_deref(), Some("Récit précis, Quetzal"));
+    s.record_check(
+        &routed,
+        analyst.id,
+        CheckKind::Patrol,
+        ReasonText::parse("Patrouille Wombat").unwrap(),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.checks(report.id).await.unwrap()[0].result,
+        "Patrouille Wombat"
+    );
+    s.conclude(&routed, analyst.id, Conclusion::Corroborated, now())
+        .await
+        .unwrap();
+    let routed = RoutedReport::obtain(s, &analyst, report.id, "analysis", now())
+        .await
+        .unwrap();
+    let point = s
+        .create_deal_point(
+            &routed,
+            analyst.id,
+            NewDealPoint {
+                id: DealPointId::random(&mut rng()),
+                label: ReasonText::parse("Point hall C").unwrap(),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(point.profile.place.as_deref(), Some("Impasse Zephyrin"));
+    let north = unit(s, &admin, "Brigade scellée", &["59"]).await;
+    let routed = RoutedReport::obtain(s, &analyst, report.id, "analysis", now())
+        .await
+        .unwrap();
+    let sent = s
+        .disseminate(
+            &routed,
+            analyst.id,
+            NewDissemination {
+                id: DisseminationId::random(&mut rng()),
+                unit: north,
+                excerpts: vec![said.seq],
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.dossier.excerpts[0].text,
+        "Le guetteur Zephyrin est au hall C"
+    );
+    assert_eq!(sent.dossier.checks[0].1, "Patrouille Wombat");
+    assert_eq!(
+        sent.dossier.assessment.as_deref(),
+        Some("Récit précis, Quetzal")
+    );
+    // A second sending reads the conclusion back from the first (sealed) dossier.
+    let other = unit(s, &admin, "Brigade scellée bis", &["59"]).await;
+    let again = s
+        .disseminate(
+            &routed,
+            analyst.id,
+            NewDissemination {
+                id: DisseminationId::random(&mut rng()),
+                unit: other,
+                excerpts: vec![],
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.dossier.conclusion, ReportState::Corroborated);
+
+    let routed = RoutedReport::obtain(s, &analyst, report.id, "analysis", now())
+        .await
+        .unwrap();
+    s.ask_follow_up(
+        &routed,
+        analyst.id,
+        MessageBody::parse("Et Axolotl ?").unwrap(),
+        now(),
+    )
+    .await
+    .unwrap();
+    s.append_message(witness_msg(conv, "sealed2", "Ibis, le samedi"))
+        .await
+        .unwrap();
+    let asked = s.follow_ups(report.id).await.unwrap();
+    assert_eq!(asked[0].question, "Et Axolotl ?");
+    assert_eq!(asked[0].answer.as_deref(), Some("Ibis, le samedi"));
+    let thread: Vec<_> = s
+        .events_after(conv, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.body)
+        .collect();
+    assert!(thread.contains(&"Le guetteur Zephyrin est au hall C".to_owned()));
+    assert!(thread.contains(&"Ibis, le samedi".to_owned()));
+}

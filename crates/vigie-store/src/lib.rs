@@ -5,6 +5,7 @@
 //! callers never sequence several writes themselves.
 
 mod capability;
+mod cipher;
 pub mod conformance;
 mod conformance_chain;
 mod error;
@@ -13,6 +14,7 @@ mod model;
 pub mod stats;
 
 pub use capability::{AssignedCase, CaseReader, RoutedReport, StaffPrincipal, UnitDossier};
+pub use cipher::{place, ContentCipher, CONTENT_KEY_LEN};
 pub use error::StoreError;
 pub use hint::Hint;
 pub use model::*;
@@ -167,6 +169,17 @@ pub trait Store: Send + Sync + 'static {
         reason: ReasonText,
         at: Timestamp,
     ) -> StoreResult<Report>;
+
+    /// Blocks an abusive conversation: the witness can no longer write in it (`Conflict
+    /// ("conversation-blocked")`), it never enters the queue again, and its report can still be
+    /// closed (as rejected). Audited as `block_conversation`, purpose "handling". Blocking a
+    /// blocked conversation changes nothing and answers it as it is.
+    async fn block_conversation(
+        &self,
+        case: &AssignedCase,
+        reason: ReasonText,
+        at: Timestamp,
+    ) -> StoreResult<Conversation>;
 
     async fn report_for_conversation(
         &self,

@@ -37,6 +37,8 @@ pub struct Conversation {
     pub last_seq: u64,
     /// Whether the witness can still write with a live token.
     pub token_live: bool,
+    /// When an officer blocked the conversation as abusive: the witness can no longer write.
+    pub blocked_at: Option<Timestamp>,
 }
 
 /// One event of the witness-visible thread. `Debug` leaves the words out.

@@ -351,3 +351,20 @@ filter-days-90 = 90 days
 filter-button = Filter
 filter-reset = Show all
 error-filter-invalid = One of the filters is not valid.
+
+## Witness page without JavaScript
+nojs-intro = JavaScript is turned off: the conversation still works. The officer's replies do not appear by themselves: press “Refresh” to read them.
+nojs-refresh = Refresh
+nojs-refresh-hint = Without JavaScript, new replies appear when you press “Refresh” (what you have started writing is kept).
+nojs-end-yes = Yes, end it
+nojs-end-no = No, go on
+nojs-form-invalid = The form could not be read. Start again from this page.
+nojs-token-gone = This conversation is no longer open on this page: it was ended, or resumed elsewhere with the receipt code. To come back to it, enter your receipt code below.
+error-rate-limited = Too many requests in a short time. Wait a few seconds, then try again.
+error-service-busy = Many conversations are being opened right now. Try again in a minute.
+error-conversation-blocked = This conversation has been blocked by the team: your messages are no longer received.
+block-title = Block the conversation
+block-hint = For an abusive exchange: the witness can no longer write. Then close without a report, as rejected.
+block-reason-label = Reason for blocking
+block-button = Block the conversation
+block-done = Conversation blocked: the witness can no longer write.

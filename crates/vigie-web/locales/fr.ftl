@@ -351,3 +351,20 @@ filter-days-90 = 90 jours
 filter-button = Filtrer
 filter-reset = Tout afficher
 error-filter-invalid = Un des filtres n'est pas valide.
+
+## Page du témoin sans JavaScript
+nojs-intro = JavaScript est désactivé : la conversation fonctionne quand même. Les réponses du policier ne s'affichent pas toutes seules : appuyez sur « Rafraîchir » pour les lire.
+nojs-refresh = Rafraîchir
+nojs-refresh-hint = Sans JavaScript, les nouvelles réponses s'affichent quand vous appuyez sur « Rafraîchir » (ce que vous avez commencé à écrire est gardé).
+nojs-end-yes = Oui, terminer
+nojs-end-no = Non, continuer
+nojs-form-invalid = Le formulaire n'a pas pu être lu. Recommencez depuis cette page.
+nojs-token-gone = Cette conversation n'est plus ouverte sur cette page : elle a été terminée, ou reprise ailleurs avec le code de reçu. Pour y revenir, saisissez votre code de reçu ci-dessous.
+error-rate-limited = Trop de demandes en peu de temps. Patientez quelques secondes, puis réessayez.
+error-service-busy = Beaucoup de conversations s'ouvrent en ce moment. Réessayez dans une minute.
+error-conversation-blocked = Cette conversation a été bloquée par l'équipe : vos messages ne sont plus reçus.
+block-title = Bloquer la conversation
+block-hint = Pour un échange abusif : le témoin ne pourra plus écrire. Clôturez ensuite sans rapport, comme rejeté.
+block-reason-label = Motif du blocage
+block-button = Bloquer la conversation
+block-done = Conversation bloquée : le témoin ne peut plus écrire.

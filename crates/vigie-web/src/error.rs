@@ -43,6 +43,17 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("too many attempts")]
     TooManyAttempts,
+    /// Too fast (messages in one conversation, conversations from one address): retry after
+    /// this many seconds.
+    #[error("rate limited")]
+    RateLimited(u64),
+    /// Too many conversations opened on the whole service right now: retry after this many
+    /// seconds.
+    #[error("busy")]
+    Busy(u64),
+    /// The resource is locked for this caller (a conversation an officer blocked).
+    #[error("locked: {0}")]
+    Locked(&'static str),
     #[error("temporarily unavailable")]
     Unavailable,
     #[error("internal: {0}")]
@@ -63,6 +74,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict("not-acknowledged") => AppError::Conflict("not-acknowledged"),
             StoreError::Conflict("already-acknowledged") => {
                 AppError::Conflict("already-acknowledged")
+            }
+            StoreError::Conflict("conversation-blocked") => {
+                AppError::Locked("conversation-blocked")
             }
             StoreError::Conflict(_) => AppError::Conflict("conflict"),
             StoreError::AlreadyTaken => AppError::Conflict("already-taken"),
@@ -90,7 +104,9 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::Unknown(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Locked(_) => StatusCode::LOCKED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -101,7 +117,10 @@ impl AppError {
             AppError::BadRequest(code)
             | AppError::Invalid(code)
             | AppError::Conflict(code)
-            | AppError::Unknown(code) => code,
+            | AppError::Unknown(code)
+            | AppError::Locked(code) => code,
+            AppError::RateLimited(_) => "rate-limited",
+            AppError::Busy(_) => "service-busy",
             AppError::Fields(_) => "invalid-fields",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
@@ -111,6 +130,14 @@ impl AppError {
             AppError::Internal(_) => "internal",
         }
     }
+
+    /// Seconds the client should wait before trying again, for a refusal that passes.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited(wait) | AppError::Busy(wait) => Some(*wait),
+            _ => None,
+        }
+    }
 }
 
 /// What the `localize` middleware needs to write the body.
@@ -118,6 +145,8 @@ impl AppError {
 pub struct ErrorInfo {
     pub code: &'static str,
     pub fields: BTreeMap<&'static str, &'static str>,
+    /// Seconds to wait before retrying (sent as `Retry-After` and in the body).
+    pub retry_after: Option<u64>,
 }
 
 impl IntoResponse for AppError {
@@ -132,10 +161,12 @@ impl IntoResponse for AppError {
         let info = ErrorInfo {
             code: self.code(),
             fields,
+            retry_after: self.retry_after(),
         };
         let mut response =
             (self.status(), Json(json!({ "error": { "code": info.code, "message": info.code, "fields": info.fields } })))
                 .into_response();
+        with_retry_after(&mut response, info.retry_after);
         response.extensions_mut().insert(info);
         response
     }
@@ -153,7 +184,19 @@ pub fn error_json(tr: &Tr, info: &ErrorInfo) -> serde_json::Value {
             )
         })
         .collect();
-    json!({ "error": { "code": info.code, "message": tr.get(&format!("error-{}", info.code)), "fields": fields } })
+    let mut error = json!({ "code": info.code, "message": tr.get(&format!("error-{}", info.code)), "fields": fields });
+    if let Some(wait) = info.retry_after {
+        error["retry_after"] = json!(wait);
+    }
+    json!({ "error": error })
+}
+
+fn with_retry_after(response: &mut Response, wait: Option<u64>) {
+    if let Some(wait) = wait {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, wait.into());
+    }
 }
 
 #[derive(Template)]
@@ -179,15 +222,19 @@ pub async fn localize(State(state): State<AppState>, request: Request, next: Nex
     let tr = state.tr(locale);
     let status = response.status();
     if path.starts_with("/api/") {
-        return (status, Json(error_json(&tr, &info))).into_response();
+        let mut response = (status, Json(error_json(&tr, &info))).into_response();
+        with_retry_after(&mut response, info.retry_after);
+        return response;
     }
     let page = ErrorPage {
         message: tr.get(&format!("error-{}", info.code)),
         staff: path.starts_with("/staff"),
         t: tr,
     };
-    match page.render() {
+    let mut response = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => status.into_response(),
-    }
+    };
+    with_retry_after(&mut response, info.retry_after);
+    response
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod hub;
 pub mod i18n;
+pub mod limits;
 pub mod metrics;
 mod openapi;
 mod ops;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub session_ttl: time::Duration,
     /// Demo mode: the pages say so.
     pub demo: bool,
+    /// Anti-abuse limits (messages per conversation, conversations per address and overall).
+    pub limits: limits::LimitSettings,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             cookie_secure: true,
             session_ttl: time::Duration::hours(12),
             demo: false,
+            limits: limits::LimitSettings::default(),
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct Inner {
     i18n: Arc<I18n>,
     pub secret: SecretKey,
     pub settings: Settings,
+    /// In-memory rate limits; nothing in them identifies anyone.
+    pub limits: limits::Limits,
     /// Cancelled at shutdown: every long-lived task (WebSocket, long poll) watches it.
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks so shutdown can wait for them.
@@ -80,10 +86,11 @@ impl AppState {
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-        rng: StdRng,
+        mut rng: StdRng,
         secret: SecretKey,
         settings: Settings,
     ) -> Result<Self, String> {
+        let limits = limits::Limits::new(settings.limits.clone(), &mut rng);
         Ok(Self(Arc::new(Inner {
             store,
             clock,
@@ -93,6 +100,7 @@ impl AppState {
             i18n: Arc::new(I18n::load()?),
             secret,
             settings,
+            limits,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
         })))

@@ -112,7 +112,7 @@
   function lock(report) {
     done = true;
     form.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
-    ["officer-send", "note-form", "close-form"].forEach(function (f) {
+    ["officer-send", "note-form", "close-form", "block-form"].forEach(function (f) {
       $(f).querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
     });
     $("qualify").disabled = true;
@@ -205,6 +205,24 @@
       if (!r.ok) return show($("close-error"), message(r.data));
       show($("close-error"), "");
       fillReport(r.data.report);
+    });
+  });
+
+  // Blocking an abusive conversation: the witness can no longer write; the report is then closed
+  // (as rejected) with the form above.
+  function markBlocked(conversation) {
+    if (!conversation || !conversation.blocked) return;
+    $("block-done").hidden = false;
+    $("block-form").querySelectorAll("textarea, button").forEach(function (el) { el.disabled = true; });
+  }
+
+  $("block-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    call("POST", base + "/block", { reason: $("block-reason").value }).then(function (r) {
+      if (!r.ok) return show($("block-error"), message(r.data));
+      show($("block-error"), "");
+      markBlocked(r.data.conversation);
+      $("close-outcome").value = "rejected";
     });
   });
 
@@ -305,6 +323,7 @@
       if (!r.ok) return show($("case-status"), message(r.data));
       r.data.events.forEach(renderEvent);
       renderNotes(r.data.notes);
+      markBlocked(r.data.conversation);
       if (r.data.report) fillReport(r.data.report);
     });
   }

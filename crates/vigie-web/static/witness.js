@@ -6,6 +6,8 @@
   var S = JSON.parse(document.getElementById("i18n").textContent);
   var lang = document.documentElement.lang;
   function $(id) { return document.getElementById(id); }
+  // A conversation the witness ended, drawn by the server: nothing left to enhance.
+  if (!$("send-form")) return;
 
   var token = null;
   var lastSeq = 0;
@@ -57,7 +59,7 @@
     ended = true;
     setStatus("status-closed");
     $("send-form").hidden = true;
-    $("end").hidden = true;
+    if ($("end-form")) $("end-form").hidden = true;
     $("ended").hidden = false;
     if (closeSocket && ws) { try { ws.close(); } catch (e) { /* already closed */ } }
   }
@@ -110,6 +112,7 @@
     ended = false;
     setStatus("status-question");
     $("send-form").hidden = false;
+    $("compose").hidden = false;
     $("ended").hidden = true;
   }
 
@@ -126,8 +129,9 @@
 
   // A send refused for what it is (empty, too long, conversation over) is given back to the
   // witness to edit; any other failure is passing, and the message stays queued for a retry.
-  var PERMANENT = ["text-empty", "text-too-long", "text-control-chars", "client-id-invalid", "conversation-closed", "json-invalid"];
-  function refused(clientId, code) {
+  var PERMANENT = ["text-empty", "text-too-long", "text-control-chars", "client-id-invalid", "conversation-closed", "conversation-blocked", "json-invalid"];
+  var retryTimer = null;
+  function refused(clientId, code, retryAfter) {
     var li = pending.get(clientId);
     if (PERMANENT.indexOf(code) >= 0) {
       pending.delete(clientId);
@@ -135,6 +139,12 @@
       if (!textarea.value) textarea.value = li.dataset.body;
       showError($("send-error"), S["error-" + code] || code);
       if (code === "conversation-closed") finish(true);
+    } else if (code === "rate-limited") {
+      // Too fast: say so, and send again once the server says it is time.
+      showError($("send-error"), S["error-rate-limited"] || code);
+      if (!retryTimer) {
+        retryTimer = setTimeout(function () { retryTimer = null; showError($("send-error"), ""); flush(); }, 1000 * Math.max(1, Number(retryAfter) || 2));
+      }
     } else {
       setTimeout(flush, 2000);
     }
@@ -175,7 +185,7 @@
       if (r.ok) {
         li.querySelector(".state").textContent = S.sent;
       } else if (pending.has(clientId)) {
-        refused(clientId, r.data && r.data.error ? r.data.error.code : "unavailable");
+        refused(clientId, r.data && r.data.error ? r.data.error.code : "unavailable", r.data && r.data.error ? r.data.error.retry_after : 0);
       }
     });
   }
@@ -204,7 +214,7 @@
         if (li) li.querySelector(".state").textContent = S.sent;
       } else if (msg.type === "error") {
         if (msg.client_id && pending.has(msg.client_id)) {
-          refused(msg.client_id, msg.code);
+          refused(msg.client_id, msg.code, msg.retry_after);
         } else if (msg.code === "unauthorized") {
           finish(true);
         }
@@ -237,7 +247,10 @@
     connect();
   }
 
-  $("start").addEventListener("click", function () {
+  // The page's forms post to "/" and work without this script; here they are intercepted and
+  // the conversation goes through the API and the WebSocket instead.
+  $("start-form").addEventListener("submit", function (event) {
+    event.preventDefault();
     var button = $("start");
     button.disabled = true;
     api("/api/v1/witness/conversations", { locale: lang }).then(function (r) {
@@ -262,7 +275,9 @@
     });
   });
 
-  $("receipt-ack").addEventListener("click", function () {
+  var ack = $("receipt-ack");
+  if (ack) ack.addEventListener("click", function (event) {
+    event.preventDefault();
     $("receipt-box").remove();
     $("message").focus();
   });
@@ -279,6 +294,9 @@
   });
 
   $("send-form").addEventListener("submit", function (event) {
+    // Only "send" is handled here; another submitter (the language switch of a page drawn by the
+    // server) posts the form as it would without the script.
+    if (event.submitter && event.submitter.value && event.submitter.value !== "send") return;
     event.preventDefault();
     var body = textarea.value.trim();
     if (!body) return showError($("send-error"), S["error-text-empty"]);
@@ -302,7 +320,8 @@
     }
   });
 
-  $("end").addEventListener("click", function () {
+  if ($("end-form")) $("end-form").addEventListener("submit", function (event) {
+    event.preventDefault();
     if (!window.confirm(S["end-confirm"])) return;
     api("/api/v1/witness/close", {}).then(function (r) {
       if (!r.ok && r.status !== 401) return showError($("send-error"), errorText(r.data));
@@ -314,7 +333,18 @@
   var receipt = $("receipt");
   receipt.addEventListener("input", function () { receipt.removeAttribute("aria-invalid"); });
 
-  // The buttons work only once the script runs.
-  $("start").disabled = false;
-  document.querySelector("#resume-form button").disabled = false;
+  // The button that reads new replies without the script: live here.
+  if ($("refresh")) $("refresh").hidden = true;
+  if ($("refresh-hint")) $("refresh-hint").hidden = true;
+
+  // A page the server drew for a conversation (a form posted before this script ran): take
+  // over its token and rebuild the thread live from the start.
+  var given = document.querySelector("#send-form input[name=token]");
+  if (given && given.value) {
+    token = given.value;
+    $("messages").textContent = "";
+    $("chat").hidden = false;
+    setStatus("status-waiting");
+    connect();
+  }
 })();

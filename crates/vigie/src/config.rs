@@ -23,6 +23,34 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Staff session length, in hours.
     pub session_hours: u32,
+    /// Witness messages one conversation may send in a burst.
+    pub message_burst: u32,
+    /// Witness messages per minute per conversation, sustained.
+    pub message_per_minute: u32,
+    /// Conversations one client address may open in a burst.
+    pub open_burst_per_address: u32,
+    /// Conversations per hour per client address, sustained.
+    pub open_per_hour_per_address: u32,
+    /// Conversations opened per minute on the whole service.
+    pub open_per_minute: u32,
+    /// Behind a reverse proxy that sets `X-Forwarded-For`: take the client address from it.
+    pub trusted_proxy: bool,
+    /// The file holding the content key that seals messages, notes and reports at rest
+    /// (default: `<data_dir>/content.key`, created on first start). Never inside the database.
+    pub content_key_file: Option<PathBuf>,
+    /// The content key itself, base64, from `VIGIE_CONTENT_KEY` only (never from the file).
+    #[serde(skip)]
+    pub content_key: Option<KeyText>,
+}
+
+/// A key given as text: compared, cloned, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyText(pub String);
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyText(…)")
+    }
 }
 
 impl Default for Config {
@@ -35,6 +63,14 @@ impl Default for Config {
             log_format: "text".into(),
             cookie_secure: true,
             session_hours: 12,
+            message_burst: 10,
+            message_per_minute: 30,
+            open_burst_per_address: 5,
+            open_per_hour_per_address: 20,
+            open_per_minute: 300,
+            trusted_proxy: false,
+            content_key_file: None,
+            content_key: None,
         }
     }
 }
@@ -48,6 +84,14 @@ const ENV_KEYS: &[&str] = &[
     "VIGIE_LOG_FORMAT",
     "VIGIE_COOKIE_SECURE",
     "VIGIE_SESSION_HOURS",
+    "VIGIE_MESSAGE_BURST",
+    "VIGIE_MESSAGE_PER_MINUTE",
+    "VIGIE_OPEN_BURST_PER_ADDRESS",
+    "VIGIE_OPEN_PER_HOUR_PER_ADDRESS",
+    "VIGIE_OPEN_PER_MINUTE",
+    "VIGIE_TRUSTED_PROXY",
+    "VIGIE_CONTENT_KEY",
+    "VIGIE_CONTENT_KEY_FILE",
 ];
 
 impl Config {
@@ -82,6 +126,18 @@ impl Config {
                     config.session_hours =
                         value.parse().with_context(|| format!("{key}={value}"))?
                 }
+                "VIGIE_MESSAGE_BURST" => config.message_burst = parse_u32(&key, &value)?,
+                "VIGIE_MESSAGE_PER_MINUTE" => config.message_per_minute = parse_u32(&key, &value)?,
+                "VIGIE_OPEN_BURST_PER_ADDRESS" => {
+                    config.open_burst_per_address = parse_u32(&key, &value)?
+                }
+                "VIGIE_OPEN_PER_HOUR_PER_ADDRESS" => {
+                    config.open_per_hour_per_address = parse_u32(&key, &value)?
+                }
+                "VIGIE_OPEN_PER_MINUTE" => config.open_per_minute = parse_u32(&key, &value)?,
+                "VIGIE_TRUSTED_PROXY" => config.trusted_proxy = parse_bool(&key, &value)?,
+                "VIGIE_CONTENT_KEY" => config.content_key = Some(KeyText(value)),
+                "VIGIE_CONTENT_KEY_FILE" => config.content_key_file = Some(PathBuf::from(value)),
                 _ => bail!("unknown setting {key} (known: {})", ENV_KEYS.join(", ")),
             }
         }
@@ -95,6 +151,20 @@ impl Config {
         }
         if !(1..=24 * 7).contains(&self.session_hours) {
             bail!("session_hours must be between 1 and 168");
+        }
+        for (name, value) in [
+            ("message_burst", self.message_burst),
+            ("message_per_minute", self.message_per_minute),
+            ("open_burst_per_address", self.open_burst_per_address),
+            ("open_per_hour_per_address", self.open_per_hour_per_address),
+            ("open_per_minute", self.open_per_minute),
+        ] {
+            if value == 0 {
+                bail!("{name} must be at least 1");
+            }
+        }
+        if self.content_key.is_some() && self.content_key_file.is_some() {
+            bail!("set the content key once: VIGIE_CONTENT_KEY or content_key_file, not both");
         }
         if let Some(url) = &self.database_url {
             let known = ["sqlite:", "postgres://", "postgresql://"];
@@ -112,6 +182,14 @@ impl Config {
             .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
     }
 
+    /// Where the content key is read from (or created on first start) when it is not given
+    /// in `VIGIE_CONTENT_KEY`.
+    pub fn content_key_path(&self) -> PathBuf {
+        self.content_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("content.key"))
+    }
+
     /// The SQLite file to open.
     pub fn database_path(&self) -> PathBuf {
         match &self.database_url {
@@ -122,6 +200,10 @@ impl Config {
             None => self.data_dir.join("vigie.db"),
         }
     }
+}
+
+fn parse_u32(key: &str, value: &str) -> anyhow::Result<u32> {
+    value.parse().with_context(|| format!("{key}={value}"))
 }
 
 fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
@@ -173,5 +255,58 @@ mod tests {
         let err = Config::load(None, env(&[("VIGIE_LISTN", "x")])).unwrap_err();
         assert!(err.to_string().contains("VIGIE_LISTN"));
         assert!(Config::load(None, env(&[("VIGIE_COOKIE_SECURE", "maybe")])).is_err());
+    }
+
+    #[test]
+    fn anti_abuse_limits_have_defaults_and_can_be_set() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(
+            (c.message_burst, c.message_per_minute, c.trusted_proxy),
+            (10, 30, false)
+        );
+        let c = Config::load(
+            None,
+            env(&[
+                ("VIGIE_MESSAGE_BURST", "3"),
+                ("VIGIE_OPEN_PER_MINUTE", "60"),
+                ("VIGIE_TRUSTED_PROXY", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.message_burst, c.open_per_minute, c.trusted_proxy),
+            (3, 60, true)
+        );
+        assert!(Config::load(None, env(&[("VIGIE_OPEN_PER_MINUTE", "0")])).is_err());
+        assert!(Config::load(None, env(&[("VIGIE_MESSAGE_BURST", "many")])).is_err());
+    }
+
+    #[test]
+    fn the_content_key_comes_from_the_environment_or_a_file() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(
+            c.content_key_path(),
+            PathBuf::from("vigie-data/content.key")
+        );
+        let c = Config::load(
+            None,
+            env(&[("VIGIE_CONTENT_KEY_FILE", "/etc/vigie/content.key")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.content_key_path(),
+            PathBuf::from("/etc/vigie/content.key")
+        );
+        let c = Config::load(None, env(&[("VIGIE_CONTENT_KEY", "c2VjcmV0")])).unwrap();
+        assert_eq!(c.content_key, Some(KeyText("c2VjcmV0".into())));
+        assert!(!format!("{c:?}").contains("c2VjcmV0"));
+        assert!(Config::load(
+            None,
+            env(&[
+                ("VIGIE_CONTENT_KEY", "c2VjcmV0"),
+                ("VIGIE_CONTENT_KEY_FILE", "/k")
+            ])
+        )
+        .is_err());
     }
 }

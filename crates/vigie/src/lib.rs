@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use vigie_domain::SystemClock;
-use vigie_store::Store;
+use vigie_store::{ContentCipher, Store, StoreError};
 use vigie_store_postgres::PgStore;
 use vigie_store_sqlite::SqliteStore;
 use vigie_web::crypto::SecretKey;
@@ -53,11 +53,13 @@ impl Backend {
 }
 
 /// Opens the database named by the configuration (creating the SQLite file if needed) and runs
-/// the migrations.
+/// the migrations, with the installation's content key.
 pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
+    let cipher = load_content_key(config)?;
     if let Some(url) = config.postgres_url() {
-        let store = PgStore::open(url)
+        let store = PgStore::open(url, cipher)
             .await
+            .map_err(|e| content_key_refused(config, e))
             .context("connecting to PostgreSQL")?;
         return Ok(Backend::Postgres(store));
     }
@@ -65,10 +67,78 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let store = SqliteStore::open(&path)
+    let store = SqliteStore::open(&path, cipher)
         .await
+        .map_err(|e| content_key_refused(config, e))
         .with_context(|| format!("opening {}", path.display()))?;
     Ok(Backend::Sqlite(store))
+}
+
+/// Where the content key came from, in words for an error message.
+fn content_key_origin(config: &Config) -> String {
+    if config.content_key.is_some() {
+        "VIGIE_CONTENT_KEY".to_owned()
+    } else {
+        config.content_key_path().display().to_string()
+    }
+}
+
+/// The store's refusal of another content key, as an operator reads it.
+fn content_key_refused(config: &Config, e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Conflict("content-key-mismatch") => anyhow::anyhow!(
+            "{} is not the content key this database was started with: every node must use the \
+             same content key (copy content.key from the first node, or give them all the same \
+             VIGIE_CONTENT_KEY), or the stored messages, notes and reports could not be read",
+            content_key_origin(config)
+        ),
+        e => anyhow::Error::new(e),
+    }
+}
+
+/// Loads the content key that seals what witnesses and the cell write: from
+/// `VIGIE_CONTENT_KEY` (base64), else from `content_key_file` or `<data_dir>/content.key`
+/// (32 bytes, or their base64), creating that file (mode 0600) on first start. The key is never
+/// written into the database; only its fingerprint is.
+pub fn load_content_key(config: &Config) -> anyhow::Result<ContentCipher> {
+    if let Some(text) = &config.content_key {
+        return ContentCipher::from_base64(&text.0)
+            .map_err(|_| anyhow::anyhow!("VIGIE_CONTENT_KEY must be 32 bytes in base64"));
+    }
+    read_or_create_key_file(&config.content_key_path())
+}
+
+/// Reads a content key file, creating it (mode 0600) when it does not exist.
+fn read_or_create_key_file(path: &Path) -> anyhow::Result<ContentCipher> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let key = if bytes.len() == vigie_store::CONTENT_KEY_LEN {
+                ContentCipher::from_slice(&bytes).ok()
+            } else {
+                std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|text| ContentCipher::from_base64(text).ok())
+            };
+            key.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} must hold a 32-byte key (raw, or in base64)",
+                    path.display()
+                )
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            let mut key = [0u8; vigie_store::CONTENT_KEY_LEN];
+            OsRng.fill_bytes(&mut key);
+            write_private(path, &key).with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(path = %path.display(), "content key created: back it up with the database");
+            Ok(ContentCipher::new(&key))
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }
 
 /// Loads the installation's secret key, creating it (mode 0600) on first start.
@@ -145,6 +215,14 @@ pub async fn serve(
         cookie_secure: config.cookie_secure,
         session_ttl: time::Duration::hours(i64::from(config.session_hours)),
         demo,
+        limits: vigie_web::limits::LimitSettings {
+            message_burst: config.message_burst,
+            message_per_minute: config.message_per_minute,
+            open_burst_per_address: config.open_burst_per_address,
+            open_per_hour_per_address: config.open_per_hour_per_address,
+            open_per_minute: config.open_per_minute,
+            trusted_proxy: config.trusted_proxy,
+        },
     };
     let state = AppState::new(
         backend.store(),
@@ -167,7 +245,10 @@ pub async fn serve(
     tracing::info!(%addr, "listening");
     let cancel = state.shutdown.clone();
     let tasks = state.tasks.clone();
-    axum::serve(listener, vigie_web::router(state))
+    // The peer address reaches the handlers only for the anti-abuse limits (as a keyed hash).
+    let app =
+        vigie_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");
@@ -207,7 +288,7 @@ pub async fn shutdown_signal() {
 
 /// `vigie migrate-data`: copies a SQLite database into an empty PostgreSQL one, with a progress
 /// line per table, and checks the counts at the end.
-pub async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
+pub async fn migrate_data(config: &Config, from: &str, to: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let Some(path) = from
         .strip_prefix("sqlite://")
@@ -221,8 +302,21 @@ pub async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
     if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
         anyhow::bail!("--to must be postgres://…");
     }
-    let target = PgStore::open(to)
+    // The ciphertexts travel as they are: the target opens with the source's content key,
+    // by default the content.key beside the SQLite file.
+    let beside = Path::new(path)
+        .parent()
+        .map(|dir| dir.join("content.key"))
+        .filter(|key| key.exists());
+    let cipher = match beside {
+        Some(key) if config.content_key.is_none() && config.content_key_file.is_none() => {
+            read_or_create_key_file(&key)?
+        }
+        _ => load_content_key(config)?,
+    };
+    let target = PgStore::open(to, cipher)
         .await
+        .map_err(|e| content_key_refused(config, e))
         .context("connecting to PostgreSQL")?;
     let copied = vigie_store_postgres::migrate::copy_from_sqlite(path, &target, |table, done, total| {
         let width = 30;
@@ -238,6 +332,11 @@ pub async fn migrate_data(from: &str, to: &str) -> anyhow::Result<()> {
         vigie_store::StoreError::Conflict("target-not-empty") => {
             anyhow::anyhow!("the target database already holds accounts or cases: migrate into an empty database")
         }
+        vigie_store::StoreError::Conflict("content-key-mismatch") => anyhow::anyhow!(
+            "{} is not the content key of the source database: run migrate-data with the key the \
+             SQLite node used (its content.key), or the copied messages could not be read",
+            content_key_origin(config)
+        ),
         e => anyhow::anyhow!(e),
     })?;
     target.close().await;

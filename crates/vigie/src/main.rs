@@ -129,7 +129,7 @@ async fn run() -> anyhow::Result<()> {
     }
     vigie::telemetry::init(&config);
     if let Command::MigrateData { from, to } = &command {
-        return vigie::migrate_data(from, to).await;
+        return vigie::migrate_data(&config, from, to).await;
     }
     let store = vigie::open_store(&config).await?;
     match command {

@@ -976,6 +976,14 @@ fn rows(ids: &Ids) -> Vec<Row> {
             HOLDER_OR_LEAD,
             200,
         ),
+        api_json(
+            Post,
+            "/api/v1/staff/conversations/{id}/block",
+            "/api/v1/staff/conversations/{fresh_held}/block",
+            json!({"reason": "Insultes répétées"}),
+            HOLDER_OR_LEAD,
+            200,
+        ),
         get(
             "/api/v1/staff/communes",
             "/api/v1/staff/communes?q=lille",
@@ -1355,6 +1363,7 @@ fn declared_routes() -> BTreeSet<(String, String)> {
     }
     // The witness page is not a staff route.
     routes.remove(&("GET".to_owned(), "/".to_owned()));
+    routes.remove(&("POST".to_owned(), "/".to_owned()));
     routes
 }
 

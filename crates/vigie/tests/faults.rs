@@ -110,9 +110,15 @@ async fn verify_and_retry(witness: &WitnessClient, acked: &HashMap<String, u64>)
     assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
 }
 
+const UNLIMITED: &[(&str, &str)] = &[
+    ("VIGIE_MESSAGE_BURST", "1000"),
+    ("VIGIE_MESSAGE_PER_MINUTE", "60000"),
+];
+
 #[tokio::test]
 async fn sqlite_kill_9_mid_burst_keeps_every_acknowledged_message_once() {
-    let mut server = Server::start();
+    // The burst is the test's load, not abuse: the per-conversation limit is lifted.
+    let mut server = Server::start_with(UNLIMITED);
     let witness = server.witness().await;
     let ws = witness.socket(0).await;
     let pid_server = std::cell::RefCell::new(&mut server);
@@ -144,7 +150,7 @@ async fn postgres_node_killed_mid_burst_both_sides_continue_on_the_other_node() 
     let Some(db) = PgDatabase::create() else {
         return;
     };
-    let mut a = Server::start_with(&[("VIGIE_DATABASE_URL", &db.url)]);
+    let mut a = Server::start_with(&[("VIGIE_DATABASE_URL", &db.url), UNLIMITED[0], UNLIMITED[1]]);
     let b = a.another_node();
     let officer_a = a.staff("operator", "agent.crash", "").await;
     let witness = a.witness().await;

@@ -92,8 +92,14 @@ async fn a_witness_on_one_node_and_an_officer_on_another_chat_live() {
     let frames = until(&mut ws, |f| f["type"] == "error").await;
     assert_eq!(frames.last().unwrap()["code"], "unauthorized");
 
-    // A node with a different secret key is refused: receipt codes would stop working.
+    // A node with a different secret key is refused: receipt codes would stop working. (It
+    // holds the shared content key: another one is refused too, see content_key.rs.)
     let stranger = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        a.dir.path().join("content.key"),
+        stranger.path().join("content.key"),
+    )
+    .unwrap();
     let out = std::process::Command::new(bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(stranger.path())

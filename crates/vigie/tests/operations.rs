@@ -176,11 +176,10 @@ async fn sigterm_closes_live_sockets_and_stops_cleanly_then_data_survives_a_rest
     let check = restarted.cli(&["check", "--database-url", &copy], "");
     assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok");
     let copy_dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        restarted.dir.path().join("secret.key"),
-        copy_dir.path().join("secret.key"),
-    )
-    .unwrap();
+    // A restore needs the keys with the copy: the content key opens what was written.
+    for key in ["secret.key", "content.key"] {
+        std::fs::copy(restarted.dir.path().join(key), copy_dir.path().join(key)).unwrap();
+    }
     let from_copy = Server::start_in(copy_dir, &[("VIGIE_DATABASE_URL", &copy)]);
     let reader = WitnessClient {
         base: from_copy.base.clone(),
@@ -216,7 +215,7 @@ async fn the_openapi_document_lists_every_api_route_and_each_one_exists() {
         .unwrap();
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 30);
+    assert_eq!(paths.len(), 31);
     for (path, ops) in paths {
         let concrete = path.replace("{id}", "00000000-0000-4000-8000-000000000000");
         for (method, _) in ops.as_object().unwrap() {

@@ -105,11 +105,139 @@ async fn a_full_session_leaves_no_ip_user_agent_or_witness_words_in_logs() {
         let path = server.dir.path().join(file);
         if let Ok(bytes) = std::fs::read(&path) {
             let text = String::from_utf8_lossy(&bytes);
-            for needle in [UA, IP, "TEMOIN-UA", &receipt.replace(' ', ""), &token] {
+            for needle in [
+                UA,
+                IP,
+                "TEMOIN-UA",
+                WORDS,
+                &receipt.replace(' ', ""),
+                &token,
+            ] {
                 assert!(!text.contains(needle), "{file} contains {needle:?}");
             }
         }
     }
+}
+
+/// Finds `needle` in the SQLite file and its write-ahead log, as a thief with a copy would.
+fn database_holds(dir: &std::path::Path, needle: &str) -> Option<&'static str> {
+    ["vigie.db", "vigie.db-wal"].into_iter().find(|file| {
+        std::fs::read(dir.join(file))
+            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+    })
+}
+
+#[tokio::test]
+async fn a_copy_of_the_database_reveals_no_witness_or_cell_words() {
+    const SAID: &str = "Kiosque-Violet-7731";
+    const NOTE: &str = "Note-Salamandre-4410";
+    const PLACE: &str = "Passage-Ocelot-0915";
+    const ASSESSMENT: &str = "Avis-Pangolin-2203";
+    const CHECK: &str = "Releve-Manchot-6618";
+    let mut server = Server::start();
+    let witness = server.witness().await;
+    let (status, sent) = witness
+        .send("p-1", &format!("Le point {SAID} ouvre à 18 h"))
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let seq = sent["seq"].as_u64().unwrap().to_string();
+    let operator = server.staff("operator", "agent.vault", "").await;
+    assert_eq!(operator.take(&witness.id).await.0, 200);
+    let conv = format!("/api/v1/staff/conversations/{}", witness.id);
+    let (status, body) = operator
+        .post(
+            &format!("{conv}/notes"),
+            json!({"body": format!("Témoin calme, {NOTE}")}),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "note: {status} {body}");
+    let mut fields = lille_report();
+    fields["place"] = json!(format!("Entrée du {PLACE}"));
+    let (status, body) = operator
+        .call(
+            reqwest::Method::PUT,
+            &format!("{conv}/report"),
+            json!({"version": 0, "fields": fields}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = operator.post(&format!("{conv}/qualify"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let admin = server.staff("admin", "admin.vault", "").await;
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = plain
+        .post(server.url("/staff/units"))
+        .header("cookie", &admin.cookie)
+        .form(&[
+            ("csrf", admin.csrf.as_str()),
+            ("name", "Sûreté du Nord"),
+            ("kind", "surete_departementale"),
+            ("departements", "59"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let unit = location.split("created=").nth(1).unwrap()[..36].to_owned();
+
+    let analyst = server.staff("analyst", "analyst.vault", "59").await;
+    let (_, inbox) = analyst.get("/api/v1/staff/reports").await;
+    let report = inbox["reports"][0]["id"].as_str().unwrap().to_owned();
+    let base = format!("/api/v1/staff/reports/{report}");
+    for (path, body) in [
+        (
+            "grading",
+            json!({"source": "F", "credibility": "3", "handling": "H2", "assessment": format!("Lieu connu, {ASSESSMENT}")}),
+        ),
+        (
+            "checks",
+            json!({"kind": "patrol", "result": format!("Vus vendredi, {CHECK}")}),
+        ),
+        ("conclusion", json!({"conclusion": "corroborated"})),
+    ] {
+        let (status, answer) = analyst.post(&format!("{base}/{path}"), body).await;
+        assert!(status == 200 || status == 201, "{path}: {status} {answer}");
+    }
+    let r = plain
+        .post(server.url(&format!("/staff/reports/{report}/chain/disseminate")))
+        .header("cookie", &analyst.cookie)
+        .form(&[
+            ("csrf", analyst.csrf.as_str()),
+            ("unit", unit.as_str()),
+            ("excerpts", seq.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == 303 || r.status() == 200,
+        "disseminate: {}",
+        r.status()
+    );
+    // The staff still read everything back, decrypted.
+    let (_, shown) = analyst.get(&base).await;
+    let shown = shown.to_string();
+    for word in [PLACE, ASSESSMENT] {
+        assert!(shown.contains(word), "{word} missing from {shown}");
+    }
+    let thread = serde_json::to_string(&witness.event_list().await).unwrap();
+    assert!(thread.contains(SAID), "{thread}");
+
+    let words = [SAID, NOTE, PLACE, ASSESSMENT, CHECK];
+    for word in words {
+        assert_eq!(database_holds(server.dir.path(), word), None, "{word}");
+    }
+    assert!(server.terminate(), "clean shutdown");
+    for word in words {
+        assert_eq!(database_holds(server.dir.path(), word), None, "{word}");
+    }
+    // The cleartext columns still serve the lists: the commune is there, in clear.
+    assert!(database_holds(server.dir.path(), "59350").is_some());
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use vigie_domain::Locale;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(witness::page))
+        .route("/", get(witness::page).post(witness::form))
         .route("/staff", get(staff::home))
         .route(
             "/staff/login",

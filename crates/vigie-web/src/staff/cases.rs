@@ -63,6 +63,9 @@ pub struct Held {
     taken_at: Option<String>,
     last_seq: u64,
     witness_left: bool,
+    /// Blocked as abusive: the witness can no longer write.
+    blocked: bool,
+    blocked_at: Option<String>,
 }
 
 impl From<Conversation> for Held {
@@ -73,6 +76,8 @@ impl From<Conversation> for Held {
             taken_at: c.taken_at.map(rfc3339),
             last_seq: c.last_seq,
             witness_left: !c.token_live,
+            blocked: c.blocked_at.is_some(),
+            blocked_at: c.blocked_at.map(rfc3339),
         }
     }
 }
@@ -387,6 +392,34 @@ pub async fn close(
     Ok(Json(
         json!({ "report": report_view(&state, report).await? }),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockBody {
+    reason: String,
+}
+
+/// Blocks an abusive conversation: the witness's messages are refused from now on; the holder
+/// (or a shift lead) then closes the report, as rejected. Audited by the store.
+pub async fn block(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<BlockBody>,
+) -> Result<Json<Value>, AppError> {
+    let reason = ReasonText::parse(&body.reason).map_err(|e| match e.code {
+        "text-empty" => AppError::Invalid("reason-required"),
+        code => AppError::Invalid(code),
+    })?;
+    let case = assigned(&state, &officer, &id).await?;
+    let conversation = state
+        .store
+        .block_conversation(&case, reason, state.clock.now())
+        .await?;
+    state.hub.staff_change(case.conversation());
+    state.hub.queue_changed();
+    Ok(Json(json!({ "conversation": Held::from(conversation) })))
 }
 
 /// After a case leaves the chat: wake the witness's socket and every console.

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
             post(cases::qualify),
         )
         .route("/api/v1/staff/conversations/{id}/close", post(cases::close))
+        .route("/api/v1/staff/conversations/{id}/block", post(cases::block))
         .route("/api/v1/staff/communes", get(directory::communes))
         .route("/api/v1/staff/reports", get(directory::inbox))
         .route("/api/v1/staff/reports/{id}", get(directory::report))

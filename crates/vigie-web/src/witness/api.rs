@@ -1,8 +1,11 @@
-//! The witness's HTTP calls: start, resume, send, read (with long polling), close.
+//! The witness's HTTP calls: start, resume, send, read (with long polling), close. The cores
+//! (`open`, `reopen`, `append`, `end`) are shared with the page's plain forms, so both paths
+//! meet the same limits and checks.
 
 use super::{Witness, WitnessEvent};
 use crate::crypto::new_token;
 use crate::error::AppError;
+use crate::limits::ClientAddress;
 use crate::{ApiJson, AppState};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -25,17 +28,25 @@ pub struct StartBody {
     locale: Option<String>,
 }
 
-pub async fn start(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<StartBody>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
-    let locale = match body.locale.as_deref() {
-        None => Locale::Fr,
-        Some(raw) => Locale::parse(raw).ok_or(AppError::Invalid("locale-invalid"))?,
-    };
+/// A conversation just opened: what the witness must be handed, once.
+pub struct Opened {
+    pub id: ConversationId,
+    pub receipt: ReceiptCode,
+    pub token: String,
+}
+
+/// Opens a conversation under the limits: per address (a keyed hash, in memory), then for the
+/// whole service (`rate-limited` or `service-busy`, with how long to wait). Shared by the API
+/// and the page's plain forms.
+pub(crate) async fn open(
+    state: &AppState,
+    client: &ClientAddress,
+    locale: Locale,
+) -> Result<Opened, AppError> {
+    state.limits.admit_open(state, client)?;
     // A receipt collision is astronomically rare; retrying with a new code is the whole cure.
     for _ in 0..3 {
-        let (id, code, token) = state.with_rng(|rng| {
+        let (id, receipt, token) = state.with_rng(|rng| {
             (
                 ConversationId::random(rng),
                 ReceiptCode::generate(rng),
@@ -45,7 +56,7 @@ pub async fn start(
         let new = NewConversation {
             id,
             locale,
-            receipt_hash: state.secret.receipt_hash(&code),
+            receipt_hash: state.secret.receipt_hash(&receipt),
             token_hash: crate::crypto::token_hash(&token),
             created_at: state.clock.now(),
         };
@@ -56,12 +67,7 @@ pub async fn start(
                     .metrics
                     .conversations_started
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(
-                        json!({ "conversation_id": id, "token": token, "receipt_code": code.grouped() }),
-                    ),
-                ));
+                return Ok(Opened { id, receipt, token });
             }
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
@@ -72,19 +78,40 @@ pub async fn start(
     ))
 }
 
+pub async fn start(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    ApiJson(body): ApiJson<StartBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let locale = match body.locale.as_deref() {
+        None => Locale::Fr,
+        Some(raw) => Locale::parse(raw).ok_or(AppError::Invalid("locale-invalid"))?,
+    };
+    let opened = open(&state, &client, locale).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "conversation_id": opened.id,
+            "token": opened.token,
+            "receipt_code": opened.receipt.grouped(),
+        })),
+    ))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResumeBody {
     receipt_code: String,
 }
 
-pub async fn resume(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<ResumeBody>,
-) -> Result<Json<Value>, AppError> {
-    // A malformed code and an unknown one get the same generic answer.
-    let code =
-        ReceiptCode::parse(&body.receipt_code).map_err(|_| AppError::Unknown("receipt-unknown"))?;
+/// Swaps in a new token for the conversation of a receipt code; earlier tokens stop working
+/// (pages and sockets holding one re-check it). A malformed code and an unknown one get the same
+/// generic answer.
+pub(crate) async fn reopen(
+    state: &AppState,
+    raw: &str,
+) -> Result<(ConversationId, String), AppError> {
+    let code = ReceiptCode::parse(raw).map_err(|_| AppError::Unknown("receipt-unknown"))?;
     let token = state.with_rng(new_token);
     let id = state
         .store
@@ -94,8 +121,15 @@ pub async fn resume(
         )
         .await?
         .ok_or(AppError::Unknown("receipt-unknown"))?;
-    // Sockets holding an earlier token re-check it and close.
     state.hub.epoch(id);
+    Ok((id, token))
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResumeBody>,
+) -> Result<Json<Value>, AppError> {
+    let (id, token) = reopen(&state, &body.receipt_code).await?;
     Ok(Json(json!({ "conversation_id": id, "token": token })))
 }
 
@@ -116,6 +150,12 @@ pub async fn append(
     let client_id = ClientId::parse(client_id)?;
     let body = MessageBody::parse(body)?;
     let id = witness.conversation.id;
+    // A blocked conversation refuses at once (the store checks again in its transaction);
+    // otherwise the conversation's bucket decides before the store is touched.
+    if witness.conversation.blocked_at.is_some() {
+        return Err(AppError::Locked("conversation-blocked"));
+    }
+    state.limits.message(id, std::time::Instant::now())?;
     let appended = state
         .store
         .append_message(NewMessage {
@@ -194,11 +234,8 @@ pub async fn events(
     Ok(Json(json!({ "events": events })))
 }
 
-pub async fn close(
-    State(state): State<AppState>,
-    witness: Witness,
-) -> Result<Json<Value>, AppError> {
-    let id = witness.conversation.id;
+/// Ends the conversation for the witness; their token is revoked.
+pub(crate) async fn end(state: &AppState, id: ConversationId) -> Result<(), AppError> {
     match state.store.close_by_witness(id, state.clock.now()).await {
         Ok(event) => state.hub.event(id, event.seq),
         // Already ended by the officer: the token is revoked all the same.
@@ -207,5 +244,13 @@ pub async fn close(
     }
     state.hub.epoch(id);
     state.hub.queue_changed();
+    Ok(())
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    witness: Witness,
+) -> Result<Json<Value>, AppError> {
+    end(&state, witness.conversation.id).await?;
     Ok(Json(json!({ "closed": true })))
 }

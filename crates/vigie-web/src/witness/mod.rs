@@ -2,7 +2,7 @@
 //! the web page and any mobile app use. The token travels in `Authorization: Bearer`, or in the
 //! first WebSocket frame; never in a URL.
 
-mod api;
+pub(crate) mod api;
 mod ws;
 
 use crate::crypto::token_hash;

@@ -5,6 +5,7 @@
 use super::api::{append, PAGE};
 use super::{Witness, WitnessEvent};
 use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -33,13 +34,17 @@ enum Incoming {
     Ping,
 }
 
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    ws: WebSocketUpgrade,
+) -> Response {
     let tracker = state.tasks.clone();
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
-                run(state, socket).await;
+                run(state, locale, socket).await;
             })
         })
 }
@@ -48,8 +53,15 @@ fn frame(value: serde_json::Value) -> Message {
     Message::Text(Utf8Bytes::from(value.to_string()))
 }
 
-fn error_frame(e: &AppError, client_id: Option<&str>) -> Message {
-    frame(json!({ "type": "error", "code": e.code(), "client_id": client_id }))
+/// A typed error frame, its message in the language the socket was opened with.
+fn error_frame(tr: &Tr, e: &AppError, client_id: Option<&str>) -> Message {
+    let message = tr.get(&format!("error-{}", e.code()));
+    let mut value =
+        json!({ "type": "error", "code": e.code(), "message": message, "client_id": client_id });
+    if let Some(wait) = e.retry_after() {
+        value["retry_after"] = json!(wait);
+    }
+    frame(value)
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
@@ -66,8 +78,8 @@ async fn check_token(state: &AppState, token: &str) -> Result<Witness, AppError>
     Witness::from_token(state, token).await
 }
 
-async fn refuse(mut socket: WebSocket, e: AppError) {
-    let _ = socket.send(error_frame(&e, None)).await;
+async fn refuse(tr: &Tr, mut socket: WebSocket, e: AppError) {
+    let _ = socket.send(error_frame(tr, &e, None)).await;
     match e {
         AppError::Unauthorized => close(socket, 4401, "unauthorized").await,
         // A passing store failure: the client should reconnect, not give up.
@@ -97,7 +109,9 @@ async fn send_events(
     Ok(full)
 }
 
-async fn run(state: AppState, mut socket: WebSocket) {
+async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocket) {
+    let tr = state.tr(locale);
+    let tr = &tr;
     let _open = crate::metrics::Gauge::hold(&state.metrics.witness_sockets);
     // 1. hello
     let hello = tokio::select! {
@@ -109,7 +123,11 @@ async fn run(state: AppState, mut socket: WebSocket) {
             Ok(Incoming::Hello { token, after }) => (token, after),
             _ => {
                 let _ = socket
-                    .send(error_frame(&AppError::BadRequest("hello-expected"), None))
+                    .send(error_frame(
+                        tr,
+                        &AppError::BadRequest("hello-expected"),
+                        None,
+                    ))
                     .await;
                 return close(socket, 1008, "hello expected").await;
             }
@@ -118,7 +136,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
     };
     let id = match check_token(&state, &token).await {
         Ok(w) => w.conversation.id,
-        Err(e) => return refuse(socket, e).await,
+        Err(e) => return refuse(tr, socket, e).await,
     };
     // 2. Subscribe, then check the token again: a resume or close that lands between the first
     // check and the subscription is seen by the second check, one after it by the signal.
@@ -126,7 +144,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
     let mut epoch = signal.borrow_and_update().epoch;
     let witness = match check_token(&state, &token).await {
         Ok(w) => w,
-        Err(e) => return refuse(socket, e).await,
+        Err(e) => return refuse(tr, socket, e).await,
     };
     if socket
         .send(frame(
@@ -146,7 +164,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
             match send_events(&state, &mut socket, id, &mut last).await {
                 Ok(more) => catch_up = more,
                 Err(AppError::Conflict("closed")) => return,
-                Err(e) => return refuse(socket, e).await,
+                Err(e) => return refuse(tr, socket, e).await,
             }
             if catch_up {
                 continue;
@@ -168,9 +186,9 @@ async fn run(state: AppState, mut socket: WebSocket) {
                             if ended {
                                 let _ = send_events(&state, &mut socket, id, &mut last).await;
                             }
-                            return refuse(socket, AppError::Unauthorized).await;
+                            return refuse(tr, socket, AppError::Unauthorized).await;
                         }
-                        Err(e) => return refuse(socket, e).await,
+                        Err(e) => return refuse(tr, socket, e).await,
                     }
                 }
                 // Any change may carry events (a hint can be coalesced or be a bare nudge).
@@ -191,14 +209,14 @@ async fn run(state: AppState, mut socket: WebSocket) {
                         match check_token(&state, &token).await {
                             Ok(current) => match append(&state, &current, &client_id, &body).await {
                                 Ok((seq, _)) => frame(json!({ "type": "ack", "client_id": client_id, "seq": seq })),
-                                Err(e) => error_frame(&e, Some(&client_id)),
+                                Err(e) => error_frame(tr, &e, Some(&client_id)),
                             },
-                            Err(e) => error_frame(&e, Some(&client_id)),
+                            Err(e) => error_frame(tr, &e, Some(&client_id)),
                         }
                     }
                     Ok(Incoming::Ping) => frame(json!({ "type": "pong" })),
-                    Ok(Incoming::Hello { .. }) => error_frame(&AppError::BadRequest("hello-repeated"), None),
-                    Err(_) => error_frame(&AppError::BadRequest("frame-invalid"), None),
+                    Ok(Incoming::Hello { .. }) => error_frame(tr, &AppError::BadRequest("hello-repeated"), None),
+                    Err(_) => error_frame(tr, &AppError::BadRequest("frame-invalid"), None),
                 };
                 if socket.send(reply).await.is_err() { return; }
             }

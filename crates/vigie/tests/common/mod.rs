@@ -99,14 +99,13 @@ impl Server {
         Self::start_in(dir, env)
     }
 
-    /// Another node on the same database: a data directory with the same secret key.
+    /// Another node on the same database: a data directory with the same secret and content
+    /// keys.
     pub fn another_node(&self) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(
-            self.dir.path().join("secret.key"),
-            dir.path().join("secret.key"),
-        )
-        .unwrap();
+        for key in ["secret.key", "content.key"] {
+            std::fs::copy(self.dir.path().join(key), dir.path().join(key)).unwrap();
+        }
         let env: Vec<(&str, &str)> = self
             .env
             .iter()
