@@ -317,3 +317,84 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn nasty() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \\t]{0,2}[-+]?[0-9]{0,12}([.,][0-9]{0,6})?(e[-+]?[0-9]{1,3})?[ ]{0,2}",
+            "(inf|NaN|-0|1e9|1e10|0x10|4294967296|10000|10001)",
+            "(seizure|arrests|fines|patrol|no_action|investigation_opened|cocaine|cash|kg|g|eur|items)",
+            ("\\PC{1,4}", 50usize..400).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn accepted_outcomes_are_complete_and_bounded(
+            kind in nasty(), count in nasty(), product in nasty(), quantity in nasty(), unit in nasty(),
+        ) {
+            let input = OutcomeInput { kind: kind.clone(), count, product, quantity, unit };
+            match input.validate() {
+                Ok(outcome) => {
+                    prop_assert_eq!(Some(outcome.kind()), OutcomeKind::parse(&kind));
+                    if let Some(n) = outcome.count() {
+                        prop_assert!((1..=MAX_COUNT).contains(&n));
+                    }
+                    if let Outcome::Seizure { quantity, .. } = outcome {
+                        prop_assert!(quantity.is_finite() && quantity > 0.0 && quantity <= MAX_QUANTITY);
+                    }
+                    prop_assert!(outcome.seized_kg().is_none_or(|kg| kg.is_finite() && kg > 0.0));
+                    // What is stored reads back as it was.
+                    let json = serde_json::to_string(&outcome).unwrap();
+                    prop_assert_eq!(serde_json::from_str::<Outcome>(&json).unwrap(), outcome);
+                }
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
+
+        #[test]
+        fn every_count_in_range_is_accepted(n in 1u32..=MAX_COUNT, pad in "[ \\t]{0,2}") {
+            let input = OutcomeInput { kind: "arrests".into(), count: format!("{pad}{n}{pad}"), ..OutcomeInput::default() };
+            prop_assert_eq!(input.validate(), Ok(Outcome::Arrests { count: n }));
+        }
+
+        #[test]
+        fn unit_names_never_panic_and_accepted_ones_are_bounded_and_stable(raw in nasty()) {
+            if let Ok(name) = UnitName::parse(&raw) {
+                let s = name.as_str();
+                prop_assert!((3..=120).contains(&s.chars().count()));
+                prop_assert!(!s.chars().any(char::is_control));
+                prop_assert_eq!(s, s.trim());
+                prop_assert_eq!(UnitName::parse(s), Ok(name.clone()));
+            }
+        }
+
+        #[test]
+        fn retention_days_accept_exactly_one_to_3650(raw in nasty(), n in any::<u32>()) {
+            if let Ok(d) = RetentionRule::parse_days(&raw) {
+                prop_assert!((1..=3650).contains(&d));
+                prop_assert_eq!(raw.trim().parse::<u32>(), Ok(d));
+            }
+            prop_assert_eq!(RetentionRule::parse_days(&n.to_string()).is_ok(), (1..=3650).contains(&n));
+        }
+
+        #[test]
+        fn choices_parse_their_names_only(raw in nasty()) {
+            for (parsed, names) in [
+                (UnitKind::parse(&raw).map(UnitKind::as_str), UnitKind::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()),
+                (OutcomeKind::parse(&raw).map(OutcomeKind::as_str), OutcomeKind::ALL.iter().map(|v| v.as_str()).collect()),
+                (SeizedProduct::parse(&raw).map(SeizedProduct::as_str), SeizedProduct::ALL.iter().map(|v| v.as_str()).collect()),
+                (QuantityUnit::parse(&raw).map(QuantityUnit::as_str), QuantityUnit::ALL.iter().map(|v| v.as_str()).collect()),
+                (DealPointStatus::parse(&raw).map(DealPointStatus::as_str), DealPointStatus::ALL.iter().map(|v| v.as_str()).collect()),
+            ] {
+                let expected = names.iter().copied().find(|n| *n == raw.trim());
+                prop_assert_eq!(parsed, expected);
+            }
+        }
+    }
+}

@@ -114,3 +114,33 @@ impl CloseOutcome {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::ReportState;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The closed sets read back from the store or a query: never a panic, and a value is
+        /// only ever its own name.
+        #[test]
+        fn closed_sets_parse_only_their_names(raw in prop_oneof![any::<String>(), "[a-z_]{0,24}", "(waiting|active|closed|witness|officer|system|message|in_chat|qualified|purged)[ ]?"]) {
+            if let Some(v) = ConversationState::parse(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+            if let Some(v) = Author::parse(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+            if let Some(v) = EventKind::parse(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+            if let Some(v) = CloseOutcome::parse(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+            if let Some(v) = ReportState::parse(&raw) { prop_assert_eq!(v.as_str(), raw.as_str()); }
+        }
+    }
+
+    #[test]
+    fn closed_sets_round_trip() {
+        for v in CloseOutcome::ALL {
+            assert_eq!(CloseOutcome::parse(v.as_str()), Some(v));
+        }
+        for v in ReportState::ALL {
+            assert_eq!(ReportState::parse(v.as_str()), Some(v));
+        }
+    }
+}

@@ -15,6 +15,8 @@ impl InseeCode {
         let b = raw.as_bytes();
         let ok = b.len() == 5
             && (b[..2].iter().all(u8::is_ascii_digit) || matches!(&b[..2], b"2A" | b"2B"))
+            // No département "00" or "20" (Corsica is 2A/2B): `departement()` stays valid.
+            && !matches!(&b[..2], b"00" | b"20")
             && b[2..].iter().all(u8::is_ascii_digit);
         if ok {
             Ok(Self(raw))
@@ -205,5 +207,74 @@ impl std::str::FromStr for InseeCode {
     type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn nasty() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \\t\\x00]{0,2}[0-9aAbBcC]{1,6}[ \\n]{0,2}",
+            "(00|20|2[aAbB]|97|98|[0-9]{2})[0-9]{0,3}",
+            "\\PC{0,8}",
+        ]
+    }
+
+    /// Found by `insee_codes_never_panic_and_accepted_ones_are_canonical`: "00000" and "20004"
+    /// were accepted and gave the départements "00" and "20", which do not exist.
+    #[test]
+    fn no_commune_code_starts_with_a_departement_that_does_not_exist() {
+        for bad in ["00000", "00123", "20004", "20 004"] {
+            assert!(InseeCode::parse(bad).is_err(), "{bad}");
+        }
+        assert!(InseeCode::parse("2A004").is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn insee_codes_never_panic_and_accepted_ones_are_canonical(raw in nasty()) {
+            if let Ok(code) = InseeCode::parse(&raw) {
+                let s = code.as_str();
+                prop_assert_eq!(s.len(), 5);
+                prop_assert!(s.bytes().all(|b| b.is_ascii_digit() || b == b'A' || b == b'B'));
+                prop_assert_eq!(s, raw.trim().to_ascii_uppercase());
+                prop_assert_eq!(InseeCode::parse(s), Ok(code.clone()));
+                prop_assert_eq!(s.parse::<InseeCode>(), Ok(code.clone()));
+                // Its département is itself a valid code.
+                let dep = code.departement();
+                prop_assert_eq!(DepartementCode::parse(dep.as_str()), Ok(dep.clone()));
+                prop_assert!(s.starts_with(dep.as_str()));
+            }
+        }
+
+        #[test]
+        fn departement_codes_never_panic_and_accepted_ones_are_canonical(raw in nasty()) {
+            if let Ok(code) = DepartementCode::parse(&raw) {
+                let s = code.as_str();
+                prop_assert!(matches!(s.len(), 2 | 3));
+                prop_assert_eq!(s, raw.trim().to_ascii_uppercase());
+                prop_assert_eq!(DepartementCode::parse(s), Ok(code.clone()));
+                prop_assert_eq!(s.parse::<DepartementCode>(), Ok(code.clone()));
+                prop_assert!(s != "00" && s != "20");
+            }
+        }
+
+        #[test]
+        fn every_well_formed_insee_code_is_accepted(dep in "(0[1-9]|1[0-9]|2[1-9AaBb]|[3-8][0-9]|9[0-9])", rest in "[0-9]{3}") {
+            let raw = format!("{dep}{rest}");
+            prop_assert!(InseeCode::parse(&raw).is_ok(), "{}", raw);
+        }
+
+        #[test]
+        fn search_key_never_panics_and_is_idempotent(name in prop_oneof![any::<String>(), "\\PC{0,40}", "(Saint|St|Ste|L'|-| |É|œ|ÿ|[a-z]){0,12}"]) {
+            let key = search_key(&name);
+            prop_assert_eq!(search_key(&key), key.clone());
+            prop_assert_eq!(key.trim(), key.as_str());
+            prop_assert!(!key.contains("  "));
+        }
     }
 }

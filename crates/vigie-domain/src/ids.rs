@@ -65,3 +65,26 @@ id_type!(
     /// One sending of a sanitised dossier to a unit.
     DisseminationId
 );
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ids_never_panic_and_round_trip(
+            raw in prop_oneof![any::<String>(), "[0-9a-fA-F-]{30,40}", "\\{?urn:uuid:[0-9a-f-]{36}\\}?"],
+            bytes in any::<[u8; 16]>(),
+        ) {
+            if let Ok(id) = raw.parse::<ReportId>() {
+                prop_assert_eq!(id.to_string().parse::<ReportId>(), Ok(id));
+            }
+            let _ = raw.parse::<ConversationId>();
+            let _ = raw.parse::<DisseminationId>();
+            let id = ConversationId(Uuid::from_bytes(bytes));
+            prop_assert_eq!(id.to_string().parse::<ConversationId>(), Ok(id));
+            prop_assert_eq!(id.to_string().to_uppercase().parse::<ConversationId>(), Ok(id));
+        }
+    }
+}

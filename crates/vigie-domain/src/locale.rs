@@ -29,3 +29,33 @@ impl Locale {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_reads_the_first_two_letters(
+            raw in prop_oneof![any::<String>(), "[ \\t]{0,2}(fr|en|FR|EN|En|de|é|e)[a-zA-Z;=.,-]{0,8}", "\\PC{0,6}"],
+        ) {
+            let head = raw.trim().to_ascii_lowercase();
+            let expected = if head.starts_with("fr") {
+                Some(Locale::Fr)
+            } else if head.starts_with("en") {
+                Some(Locale::En)
+            } else {
+                None
+            };
+            prop_assert_eq!(Locale::parse(&raw), expected);
+        }
+    }
+
+    #[test]
+    fn every_locale_round_trips() {
+        for l in Locale::ALL {
+            assert_eq!(Locale::parse(l.as_str()), Some(l));
+        }
+    }
+}

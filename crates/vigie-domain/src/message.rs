@@ -150,3 +150,84 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Arbitrary text as an attacker sends it: any code point (controls included), whitespace
+    /// and line ends of every kind, and huge repeats.
+    fn nasty() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[\\x00-\\x1f\\x7f\\x{85}\\x{a0}\\x{2028}\\x{202e}\\x{feff} \\t\\r\\na-zé0-9-]{0,64}",
+            ("\\PC{1,4}[\\r\\n\\t ]{0,2}", 300usize..1500).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    fn check_text<T>(
+        raw: &str,
+        parse: fn(&str) -> Result<T, Invalid>,
+        text: fn(&T) -> &str,
+        max: usize,
+    ) -> Result<(), TestCaseError>
+    where
+        T: PartialEq + std::fmt::Debug,
+    {
+        if let Ok(v) = parse(raw) {
+            let s = text(&v);
+            prop_assert!(!s.is_empty());
+            prop_assert_eq!(s, s.trim());
+            prop_assert!(s.chars().count() <= max);
+            prop_assert!(!s.contains('\r'));
+            prop_assert!(s.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
+            // Normalisation is idempotent: what was accepted parses to itself.
+            let again = parse(s);
+            prop_assert_eq!(again.as_ref(), Ok(&v));
+        } else {
+            // A refusal always has a reason among the documented ones.
+            let code = parse(raw).err().map(|e| e.code);
+            prop_assert!(matches!(
+                code,
+                Some("text-empty" | "text-too-long" | "text-control-chars")
+            ));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn texts_never_panic_and_accepted_ones_are_clean_bounded_and_stable(raw in nasty()) {
+            check_text(&raw, MessageBody::parse, MessageBody::as_str, MAX_TEXT_CHARS)?;
+            check_text(&raw, NoteBody::parse, NoteBody::as_str, MAX_TEXT_CHARS)?;
+            check_text(&raw, ReasonText::parse, ReasonText::as_str, 1000)?;
+        }
+
+        #[test]
+        fn a_control_character_inside_a_text_is_always_refused(
+            a in "[a-z]{1,10}", c in "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{80}-\\x{9f}]", b in "[a-z]{1,10}",
+        ) {
+            let raw = format!("{a}{c}{b}");
+            prop_assert_eq!(MessageBody::parse(&raw).unwrap_err().code, "text-control-chars");
+            prop_assert_eq!(ReasonText::parse(&raw).unwrap_err().code, "text-control-chars");
+        }
+
+        #[test]
+        fn client_id_accepts_exactly_its_alphabet_and_round_trips(raw in prop_oneof![any::<String>(), "[A-Za-z0-9_-]{0,70}"]) {
+            let expected = (1..=64).contains(&raw.len())
+                && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            match ClientId::parse(&raw) {
+                Ok(id) => {
+                    prop_assert!(expected);
+                    prop_assert_eq!(id.as_str(), raw.as_str());
+                    prop_assert_eq!(ClientId::parse(id.as_str()), Ok(id.clone()));
+                }
+                Err(e) => {
+                    prop_assert!(!expected);
+                    prop_assert_eq!(e.code, "client-id-invalid");
+                }
+            }
+        }
+    }
+}

@@ -147,3 +147,42 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_on_any_text(s in prop_oneof![any::<String>(), "[0-9 \\x{a0}\\x{202f}\\x00-\\x1f٠-٩０-９-]{0,80}"]) {
+            if let Ok(code) = ReceiptCode::parse(&s) {
+                // Accepted: exactly the sixteen ASCII digits of the input, in order.
+                let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+                prop_assert_eq!(code.digits(), digits.as_str());
+                let only_digits_and_separators = s
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '\u{a0}' | '\u{202f}'));
+                prop_assert!(only_digits_and_separators);
+            }
+        }
+
+        #[test]
+        fn every_code_round_trips_through_its_shown_forms(seed in any::<u64>(), seps in proptest::collection::vec("[ \\x{a0}\\x{202f}-]{0,2}", 17)) {
+            let code = ReceiptCode::generate(&mut StdRng::seed_from_u64(seed));
+            prop_assert_eq!(code.digits().len(), 16);
+            prop_assert_eq!(ReceiptCode::parse(code.digits()), Ok(code.clone()));
+            prop_assert_eq!(ReceiptCode::parse(&code.grouped()), Ok(code.clone()));
+            // As people copy it: any separators between and around the digits.
+            let mut copied = String::new();
+            for (i, d) in code.digits().chars().enumerate() {
+                copied.push_str(&seps[i]);
+                copied.push(d);
+            }
+            copied.push_str(&seps[16]);
+            prop_assert_eq!(ReceiptCode::parse(&copied), Ok(code));
+        }
+    }
+}

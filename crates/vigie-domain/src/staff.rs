@@ -202,3 +202,60 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn nasty() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \\t]{0,2}[A-Za-z0-9._\\-@é ]{0,40}[ \\n]{0,2}",
+            ("\\PC{1,3}", 1usize..120).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn usernames_never_panic_and_accepted_ones_are_canonical(raw in nasty()) {
+            if let Ok(name) = Username::parse(&raw) {
+                let s = name.as_str();
+                prop_assert!((3..=32).contains(&s.len()));
+                prop_assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)));
+                prop_assert_eq!(Username::parse(s), Ok(name.clone()));
+                // Case and surrounding blanks do not make another account.
+                prop_assert_eq!(Username::parse(&format!(" {} ", s.to_ascii_uppercase())), Ok(name.clone()));
+            }
+        }
+
+        #[test]
+        fn passwords_never_panic_and_accepted_ones_meet_the_policy(raw in nasty()) {
+            if let Ok(p) = Password::parse(&raw) {
+                let n = raw.chars().count();
+                prop_assert!((12..=256).contains(&n));
+                prop_assert_eq!(p.expose(), raw.as_str());
+                let first = raw.chars().next();
+                prop_assert!(raw.chars().any(|c| Some(c) != first));
+                let shown = format!("{p:?}");
+                prop_assert!(!shown.contains(&raw));
+            } else {
+                let n = raw.chars().count();
+                let first = raw.chars().next();
+                let all_same = raw.chars().all(|c| Some(c) == first);
+                prop_assert!(!(12..=256).contains(&n) || all_same);
+            }
+        }
+
+        #[test]
+        fn roles_parse_exactly_their_names(raw in prop_oneof![any::<String>(), "(operator|supervisor|analyst|investigator|auditor|admin)[ A]?"]) {
+            match Role::parse(&raw) {
+                Ok(role) => prop_assert_eq!(role.as_str(), raw.as_str()),
+                Err(e) => {
+                    prop_assert!(Role::ALL.iter().all(|r| r.as_str() != raw));
+                    prop_assert_eq!(e.code, "role-invalid");
+                }
+            }
+        }
+    }
+}

@@ -261,3 +261,70 @@ mod tests {
         assert!(!format!("{a:?}").contains("0707"));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn cipher() -> &'static ContentCipher {
+        static C: OnceLock<ContentCipher> = OnceLock::new();
+        C.get_or_init(|| ContentCipher::new(&[9u8; CONTENT_KEY_LEN]))
+    }
+
+    fn stored() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "v1:[A-Za-z0-9+/=]{0,120}",
+            proptest::collection::vec(any::<u8>(), 0..200)
+                .prop_map(|b| format!("{PREFIX}{}", STANDARD.encode(b))),
+            "(v1|V1|v2|v1 )[:]?\\PC{0,40}",
+        ]
+    }
+
+    proptest! {
+        /// Any stored text opens to legacy plaintext (no `v1:` prefix) or is refused: never a
+        /// panic, never made-up content.
+        #[test]
+        fn opening_any_stored_text_is_legacy_plaintext_or_an_error(place in any::<String>(), text in stored()) {
+            match cipher().open(&place, &text) {
+                Ok(plain) => {
+                    prop_assert!(!ContentCipher::is_sealed(&text));
+                    prop_assert_eq!(plain, text);
+                }
+                Err(e) => {
+                    prop_assert!(ContentCipher::is_sealed(&text));
+                    // The refusal names the table and column only, never the content.
+                    prop_assert!(matches!(e, StoreError::Internal(_)));
+                }
+            }
+        }
+
+        /// Sealing then opening at the same place gives the text back; anywhere else, nothing.
+        #[test]
+        fn sealed_text_opens_only_at_its_place(
+            place in "\\PC{0,40}", other in "\\PC{0,40}",
+            plain in prop_oneof![any::<String>(), ("\\PC{1,4}", 500usize..3000).prop_map(|(s, n)| s.repeat(n))],
+        ) {
+            let sealed = cipher().seal(&place, &plain).unwrap();
+            prop_assert!(ContentCipher::is_sealed(&sealed));
+            prop_assert_eq!(cipher().open(&place, &sealed).unwrap(), plain.clone());
+            prop_assert_eq!(cipher().open_opt(&place, Some(&sealed)).unwrap(), Some(plain.clone()));
+            if other != place {
+                prop_assert!(cipher().open(&other, &sealed).is_err());
+            }
+            prop_assert!(ContentCipher::new(&[8u8; CONTENT_KEY_LEN]).open(&place, &sealed).is_err());
+            // Cut or grown, it is refused too.
+            let cut = &sealed[..sealed.len() - 1];
+            prop_assert!(cipher().open(&place, cut).is_err());
+        }
+
+        #[test]
+        fn any_key_text_is_a_key_or_an_error(text in prop_oneof![any::<String>(), "[A-Za-z0-9+/=]{40,48}"]) {
+            if ContentCipher::from_base64(&text).is_ok() {
+                prop_assert_eq!(STANDARD.decode(text.trim()).map(|b| b.len()), Ok(CONTENT_KEY_LEN));
+            }
+        }
+    }
+}

@@ -93,3 +93,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hint() -> impl Strategy<Value = Hint> {
+        let id = any::<u64>().prop_map(|seed| {
+            ConversationId::random(
+                &mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed),
+            )
+        });
+        prop_oneof![
+            (id.clone(), any::<u64>())
+                .prop_map(|(conversation, seq)| Hint::Event { conversation, seq }),
+            id.clone().prop_map(Hint::Epoch),
+            id.prop_map(Hint::Staff),
+            Just(Hint::Queue),
+            Just(Hint::Resync),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn hints_round_trip(h in hint()) {
+            prop_assert_eq!(h.to_string().parse::<Hint>(), Ok(h));
+        }
+
+        #[test]
+        fn any_text_parses_or_is_refused_without_panic(s in prop_oneof![any::<String>(), "[etsqr]:[0-9a-f-]{0,40}(:[0-9-]{0,22})?"]) {
+            if let Ok(h) = s.parse::<Hint>() {
+                // Accepted text names the same hint as its canonical form.
+                prop_assert_eq!(h.to_string().parse::<Hint>(), Ok(h));
+            }
+        }
+    }
+}

@@ -147,3 +147,58 @@ permission_extractor!(
     Investigator,
     Permission::ReadDisseminated
 );
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn headers(values: &[Vec<u8>]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            if let Ok(v) = axum::http::HeaderValue::from_bytes(v) {
+                h.append(axum::http::header::COOKIE, v);
+            }
+        }
+        h
+    }
+
+    proptest! {
+        #[test]
+        fn any_cookie_header_is_read_without_panic(
+            values in proptest::collection::vec(prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..120),
+                "([a-z_]{0,12}=[^;]{0,12}; ?){0,4}".prop_map(String::into_bytes),
+            ], 0..3),
+            name in prop_oneof![Just(SESSION_COOKIE.to_owned()), "[a-z_=; ]{0,12}"],
+        ) {
+            if let Some(v) = cookie(&headers(&values), &name) {
+                prop_assert!(!v.contains(';'));
+            }
+        }
+
+        /// Among well-formed pairs, the first with the name is the one read, whatever surrounds it.
+        #[test]
+        fn the_first_cookie_of_that_name_is_read(
+            before in proptest::collection::vec(("[a-z]{1,8}", "[A-Za-z0-9_-]{0,20}"), 0..4),
+            value in "[A-Za-z0-9_-]{0,43}", other in "[A-Za-z0-9_-]{0,43}",
+        ) {
+            let mut pairs: Vec<String> = before
+                .iter()
+                .filter(|(k, _)| k != SESSION_COOKIE)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            pairs.push(format!("{SESSION_COOKIE}={value}"));
+            pairs.push(format!("{SESSION_COOKIE}={other}"));
+            let h = headers(&[pairs.join("; ").into_bytes()]);
+            prop_assert_eq!(cookie(&h, SESSION_COOKIE), Some(value));
+            prop_assert_eq!(cookie(&h, "absent"), None);
+        }
+
+        #[test]
+        fn same_is_string_equality(a in any::<String>(), b in any::<String>()) {
+            prop_assert_eq!(same(&a, &b), a == b);
+            prop_assert!(same(&a, &a));
+        }
+    }
+}

@@ -113,3 +113,48 @@ mod tests {
         assert_ne!(a, b);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    proptest! {
+        #[test]
+        fn any_token_hashes_to_64_hex_digits(token in prop_oneof![any::<String>(), ("\\PC{1,4}", 1000usize..4000).prop_map(|(s, n)| s.repeat(n))]) {
+            let h = token_hash(&token);
+            prop_assert_eq!(h.len(), 64);
+            prop_assert!(h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            prop_assert_eq!(token_hash(&token), h);
+        }
+
+        #[test]
+        fn new_tokens_are_url_safe_and_decode_to_32_bytes(seed in any::<u64>()) {
+            let t = new_token(&mut StdRng::seed_from_u64(seed));
+            prop_assert_eq!(t.len(), 43);
+            prop_assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            prop_assert_eq!(URL_SAFE_NO_PAD.decode(&t).map(|b| b.len()), Ok(32));
+        }
+
+        /// A stored hash of any shape is refused, never a panic.
+        #[test]
+        fn a_malformed_password_hash_is_refused(
+            hash in prop_oneof![any::<String>(), "\\$argon2(id|i|d)?\\$(v=19\\$)?(m=[0-9]{0,3},t=[0-9],p=[0-9]\\$)?[A-Za-z0-9+/]{0,10}(\\$[A-Za-z0-9+/]{0,20})?"],
+            password in any::<String>(),
+        ) {
+            prop_assert!(!verify_password(&password, &hash));
+        }
+    }
+
+    proptest! {
+        // Each case runs Argon2 (about 20 MiB): a few cases only.
+        #![proptest_config(ProptestConfig::with_cases(6))]
+
+        #[test]
+        fn no_typed_password_matches_the_dummy_hash(password in prop_oneof![any::<String>(), "\\PC{0,300}"]) {
+            prop_assert!(!verify_password(&password, DUMMY_HASH));
+        }
+    }
+}

@@ -529,3 +529,85 @@ mod tests {
         assert!(spot_drawing(&dissemination(Some((50.63, 3.06))), &[]).is_none());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A plain RFC 4180 reader: rows of cells, quoted cells with doubled quotes, CRLF or LF.
+    fn read_csv(text: &str) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut row = Vec::new();
+        let mut cell = String::new();
+        let mut chars = text.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            if quoted {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        cell.push('"');
+                    }
+                    '"' => quoted = false,
+                    c => cell.push(c),
+                }
+            } else {
+                match c {
+                    '"' if cell.is_empty() => quoted = true,
+                    ',' => row.push(std::mem::take(&mut cell)),
+                    '\r' if chars.peek() == Some(&'\n') => {}
+                    '\n' => {
+                        row.push(std::mem::take(&mut cell));
+                        rows.push(std::mem::take(&mut row));
+                    }
+                    c => cell.push(c),
+                }
+            }
+        }
+        if !cell.is_empty() || !row.is_empty() {
+            row.push(cell);
+            rows.push(row);
+        }
+        rows
+    }
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => any::<String>(),
+            2 => "[=+@\\t\\r\\n\" ,;'-]{0,3}[a-zA-Z0-9=+@ ,;\"\\r\\n'-]{0,12}",
+            1 => ("\\PC{1,4}", 100usize..600).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    fn defused(raw: &str) -> String {
+        if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{raw}")
+        } else {
+            raw.to_owned()
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_cell_never_starts_a_formula_and_reads_back(raw in cell()) {
+            let field = csv_field(&raw);
+            let rows = read_csv(&format!("{field}\r\n"));
+            prop_assert_eq!(rows.len(), 1);
+            prop_assert_eq!(rows[0].len(), 1);
+            let read = &rows[0][0];
+            prop_assert!(!read.starts_with(['=', '+', '-', '@', '\t', '\r']), "{:?}", read);
+            prop_assert_eq!(read, &defused(&raw));
+        }
+
+        #[test]
+        fn a_line_of_cells_reads_back_cell_by_cell(raws in proptest::collection::vec(cell(), 1..8)) {
+            let mut out = String::new();
+            csv_line(&mut out, &raws);
+            csv_line(&mut out, &raws);
+            let rows = read_csv(&out);
+            let want: Vec<String> = raws.iter().map(|r| defused(r)).collect();
+            prop_assert_eq!(rows, vec![want.clone(), want]);
+        }
+    }
+}

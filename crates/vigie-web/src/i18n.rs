@@ -388,3 +388,63 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn request(path: &str, query: &str, cookie: &[u8], accept: &[u8]) -> Option<Parts> {
+        let uri = if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        };
+        let mut req = axum::http::Request::builder().uri(uri.parse::<axum::http::Uri>().ok()?);
+        if let Ok(v) = axum::http::HeaderValue::from_bytes(cookie) {
+            req = req.header(axum::http::header::COOKIE, v);
+        }
+        if let Ok(v) = axum::http::HeaderValue::from_bytes(accept) {
+            req = req.header(axum::http::header::ACCEPT_LANGUAGE, v);
+        }
+        Some(req.body(()).ok()?.into_parts().0)
+    }
+
+    fn header() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..60),
+            "(vigie_lang=(en|fr|de|)|a=b|; |  )*".prop_map(String::into_bytes),
+            "((en|fr|de)(-[A-Z]{2})?(;q=0\\.[0-9])?,? ?){0,3}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_request_gets_a_language_without_panic(
+            query in "[a-z=&%;0-9A-Z+._-]{0,40}", cookie in header(), accept in header(), api in any::<bool>(),
+        ) {
+            let path = if api { "/api/v1/x" } else { "/" };
+            if let Some(parts) = request(path, &query, &cookie, &accept) {
+                let _ = Lang::from_parts(&parts);
+            }
+        }
+
+        /// `?lang=` wins over the cookie and the header; then the cookie; pages ignore the header.
+        #[test]
+        fn the_query_then_the_cookie_decide(
+            q in proptest::option::of(prop_oneof![Just("en"), Just("fr"), Just("xx")]),
+            c in proptest::option::of(prop_oneof![Just("en"), Just("fr"), Just("xx")]),
+            accept in prop_oneof![Just("en-GB,fr;q=0.5"), Just("fr"), Just("de"), Just("")],
+            api in any::<bool>(),
+        ) {
+            let query = q.map(|l| format!("x=1&lang={l}")).unwrap_or_default();
+            let cookie = c.map(|l| format!("a=b; {LANG_COOKIE}={l}")).unwrap_or_default();
+            let path = if api { "/api/v1/x" } else { "/staff" };
+            let parts = request(path, &query, cookie.as_bytes(), accept.as_bytes()).unwrap();
+            let want = q.and_then(Locale::parse)
+                .or_else(|| c.and_then(Locale::parse))
+                .unwrap_or(if api { Locale::parse(accept.split(',').next().unwrap_or("")).unwrap_or_default() } else { Locale::Fr });
+            prop_assert_eq!(Lang::from_parts(&parts), want);
+        }
+    }
+}

@@ -453,3 +453,85 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn any_ip() -> impl Strategy<Value = IpAddr> {
+        prop_oneof![
+            any::<[u8; 4]>().prop_map(|o| IpAddr::V4(Ipv4Addr::from(o))),
+            any::<[u8; 16]>().prop_map(|o| IpAddr::V6(Ipv6Addr::from(o))),
+            any::<[u8; 4]>().prop_map(|o| IpAddr::V6(Ipv4Addr::from(o).to_ipv6_mapped())),
+        ]
+    }
+
+    fn parts(peer: SocketAddr, xff: &[Vec<u8>]) -> Parts {
+        let mut req = axum::http::Request::builder().uri("/");
+        for x in xff {
+            if let Ok(v) = axum::http::HeaderValue::from_bytes(x) {
+                req = req.header("x-forwarded-for", v);
+            }
+        }
+        let (mut parts, ()) = req.body(()).unwrap().into_parts();
+        parts.extensions.insert(ConnectInfo(peer));
+        parts
+    }
+
+    fn is_normal(ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(_) => true,
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().is_none() && v6.octets()[8..] == [0; 8],
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_forwarded_header_is_read_without_panic(
+            xff in proptest::collection::vec(prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..80),
+                "[0-9a-fA-F:.,\\[\\] %]{0,60}".prop_map(String::into_bytes),
+            ], 0..3),
+            peer_ip in any_ip(), port in any::<u16>(), trusted in any::<bool>(),
+        ) {
+            let p = parts(SocketAddr::new(peer_ip, port), &xff);
+            let got = ClientAddress::from_parts(&p, trusted).0;
+            if let Some(ip) = got {
+                prop_assert!(is_normal(ip));
+            }
+            if !trusted {
+                // Without a trusted proxy the header is never read.
+                let want = (!peer_ip.is_loopback()).then(|| normalise(peer_ip));
+                prop_assert_eq!(got, want);
+            }
+        }
+
+        #[test]
+        fn the_last_forwarded_address_is_the_client(
+            first in any_ip(), last in any_ip(), port in any::<u16>(), spaces in "[ \\t]{0,2}",
+        ) {
+            let last_text = if port % 2 == 0 { last.to_string() } else { SocketAddr::new(last, port).to_string() };
+            let header = format!("{first},{spaces}{last_text}{spaces}");
+            let p = parts("127.0.0.1:1".parse().unwrap(), &[header.into_bytes()]);
+            prop_assert_eq!(ClientAddress::from_parts(&p, true).0, Some(normalise(last)));
+            prop_assert_eq!(parse_forwarded(&last_text), Some(last));
+        }
+
+        #[test]
+        fn normalising_is_idempotent_and_keeps_the_64_block(ip in any_ip()) {
+            let n = normalise(ip);
+            prop_assert!(is_normal(n));
+            prop_assert_eq!(normalise(n), n);
+            if let (IpAddr::V6(a), IpAddr::V6(b)) = (ip, n) {
+                prop_assert_eq!(&a.octets()[..8], &b.octets()[..8]);
+            }
+        }
+
+        #[test]
+        fn parse_forwarded_never_panics(raw in any::<String>()) {
+            let _ = parse_forwarded(&raw);
+        }
+    }
+}

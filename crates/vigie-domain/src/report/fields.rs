@@ -527,3 +527,166 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::collection::{btree_map, vec};
+    use proptest::prelude::*;
+
+    /// A loose string as a form or the API may carry it: anything, a near-valid value, or huge.
+    fn loose() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => any::<String>(),
+            2 => "[ \\t]{0,1}(street_sale|other|mon|fri|daily|seller|cocaine|seen|heard|59350|2a004|97411|20004|12:00|23:59|24:00|4|0|201|ab-123-cd|50.63 3.06|-21.1 55.5)[ \\r\\n]{0,1}",
+            2 => "\\PC{0,40}",
+            1 => "[\\x00-\\x1f\\x7f a-z\\r\\n]{0,20}",
+            1 => ("\\PC{1,4}", 100usize..700).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    fn vehicle() -> impl Strategy<Value = VehicleInput> {
+        (loose(), loose(), loose()).prop_map(|(make, colour, plate)| VehicleInput {
+            make,
+            colour,
+            plate,
+        })
+    }
+
+    fn sources() -> impl Strategy<Value = BTreeMap<String, Vec<u64>>> {
+        btree_map(
+            prop_oneof![
+                proptest::sample::select(FIELD_NAMES.to_vec()).prop_map(String::from),
+                any::<String>()
+            ],
+            vec(prop_oneof![1u64..20, any::<u64>()], 0..60),
+            0..4,
+        )
+    }
+
+    prop_compose! {
+        fn report_input()(
+            (activity, activity_other, commune, place, position, hours_from) in (loose(), loose(), loose(), loose(), loose(), loose()),
+            (hours_to, frequency, people_count, descriptions, products_other, weapons_details) in (loose(), loose(), loose(), loose(), loose(), loose()),
+            (knowledge, weapons) in (loose(), any::<bool>()),
+            (days, roles, products) in (vec(loose(), 0..4), vec(loose(), 0..4), vec(loose(), 0..4)),
+            vehicles in vec(vehicle(), 0..13),
+            sources in sources(),
+        ) -> ReportInput {
+            ReportInput {
+                activity, activity_other, commune, place, position, days, hours_from, hours_to,
+                frequency, people_count, roles, descriptions, vehicles, products, products_other,
+                weapons, weapons_details, knowledge, sources,
+            }
+        }
+    }
+
+    fn clean(t: &Option<String>, max: usize) -> bool {
+        t.as_deref().is_none_or(|t| {
+            !t.is_empty()
+                && t == t.trim()
+                && t.chars().count() <= max
+                && !t.contains("\r\n")
+                && t.chars()
+                    .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        })
+    }
+
+    fn hhmm(h: &Option<String>) -> bool {
+        h.as_deref().is_none_or(|h| {
+            h.len() == 5
+                && h.as_bytes()[2] == b':'
+                && h[..2].parse::<u8>().is_ok_and(|v| v < 24)
+                && h[3..].parse::<u8>().is_ok_and(|v| v < 60)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_input_validates_without_panic_and_what_is_accepted_holds(input in report_input()) {
+            match input.validate() {
+                Ok(f) => {
+                    for (t, max) in [
+                        (&f.activity_other, SHORT_TEXT), (&f.place, LONG_TEXT), (&f.descriptions, LONG_TEXT),
+                        (&f.products_other, SHORT_TEXT), (&f.weapons_details, LONG_TEXT),
+                    ] {
+                        prop_assert!(clean(t, max), "{:?}", t);
+                    }
+                    prop_assert!(hhmm(&f.hours_from) && hhmm(&f.hours_to));
+                    prop_assert!(f.people_count.is_none_or(|n| (1..=MAX_PEOPLE).contains(&n)));
+                    prop_assert_eq!(f.activity, Activity::parse(&input.activity));
+                    prop_assert_eq!(f.knowledge, Knowledge::parse(&input.knowledge));
+                    prop_assert_eq!(f.frequency, Frequency::parse(&input.frequency));
+                    prop_assert_eq!(f.commune.clone(), InseeCode::parse(&input.commune).ok());
+                    prop_assert!(f.days.len() <= input.days.len());
+                    prop_assert!(f.vehicles.len() <= MAX_VEHICLES);
+                    for v in &f.vehicles {
+                        prop_assert!(v.make.is_some() || v.colour.is_some() || v.plate.is_some());
+                        prop_assert!(clean(&v.make, SHORT_TEXT) && clean(&v.colour, SHORT_TEXT));
+                        if let Some(p) = &v.plate {
+                            prop_assert!((2..=12).contains(&p.len()));
+                            prop_assert!(p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b' '));
+                        }
+                    }
+                    for (k, seqs) in &f.sources {
+                        prop_assert!(FIELD_NAMES.contains(&k.as_str()));
+                        prop_assert!(!seqs.is_empty() && seqs.len() <= 50);
+                        prop_assert!(seqs.windows(2).all(|w| w[0] < w[1]) && seqs[0] > 0);
+                    }
+                    if let Some(p) = &f.position {
+                        prop_assert!(f.point().is_some());
+                        let again = ReportInput { position: p.clone(), ..ReportInput::default() }.validate();
+                        prop_assert_eq!(again.ok().and_then(|g| g.position), Some(p.clone()));
+                    }
+                    // What is stored reads back as it was.
+                    let json = serde_json::to_string(&f).unwrap();
+                    prop_assert_eq!(serde_json::from_str::<ReportFields>(&json).unwrap(), f);
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    prop_assert!(errors.0.keys().all(|k| FIELD_NAMES.contains(k) || *k == "sources"));
+                }
+            }
+        }
+
+        #[test]
+        fn a_point_in_france_is_accepted_normalised_and_stable(
+            territory in 0usize..TERRITORIES.len(), fy in 0.0f64..=1.0, fx in 0.0f64..=1.0,
+            sep in prop_oneof![Just(", "), Just(","), Just(";"), Just(" ; "), Just(" "), Just("\t")],
+            digits in 0usize..10,
+        ) {
+            let (a, b, c, d) = TERRITORIES[territory];
+            let (lat, lon) = (a + (b - a) * fy, c + (d - c) * fx);
+            let raw = format!("{lat:.digits$}{sep}{lon:.digits$}");
+            let (rlat, rlon) = parse_point(&raw).unwrap();
+            let inside = (a..=b).contains(&rlat) && (c..=d).contains(&rlon);
+            let got = ReportInput { position: raw.clone(), ..ReportInput::default() }.validate();
+            match got {
+                Ok(f) => {
+                    prop_assert!(inside);
+                    let p = f.position.clone().unwrap();
+                    let (plat, plon) = f.point().unwrap();
+                    prop_assert!((plat - rlat).abs() <= 0.5e-5 + 1e-9 && (plon - rlon).abs() <= 0.5e-5 + 1e-9);
+                    // Normalising twice changes nothing.
+                    let again = ReportInput { position: p.clone(), ..ReportInput::default() }.validate().unwrap();
+                    prop_assert_eq!(again.position, Some(p));
+                }
+                // Only a point rounded out of the territory's edge is refused.
+                Err(e) => {
+                    prop_assert!(!inside, "{}", raw);
+                    prop_assert_eq!(e.0.get("position"), Some(&"position-outside-france"));
+                }
+            }
+        }
+
+        #[test]
+        fn a_stored_position_of_any_text_reads_without_panic(raw in loose()) {
+            let f = ReportFields { position: Some(raw), ..ReportFields::default() };
+            if let Some((lat, lon)) = f.point() {
+                prop_assert!(lat.is_finite() && lon.is_finite());
+            }
+        }
+    }
+}

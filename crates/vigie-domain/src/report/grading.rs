@@ -103,3 +103,45 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \\t]{0,1}(A|B|C|D|E|F|G|a|1|2|3|4|5|6|7|0|H0|H1|H2|H3|H4|h1|other_reports|files|patrol|surveillance)[ \\n]{0,1}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn grading_never_panics_and_accepts_exactly_its_codes(s in part(), c in part(), h in part()) {
+            match Grading::parse(&s, &c, &h) {
+                Ok(g) => {
+                    prop_assert_eq!(g.source.as_str(), s.trim());
+                    prop_assert_eq!(g.credibility.as_str(), c.trim());
+                    prop_assert_eq!(g.handling.as_str(), h.trim());
+                    prop_assert_eq!(g.code(), format!("{}{}", s.trim(), c.trim()));
+                    prop_assert_eq!(Grading::parse(g.source.as_str(), g.credibility.as_str(), g.handling.as_str()), Ok(g));
+                }
+                Err(e) => {
+                    // The first bad part is the one named.
+                    let expected = if SourceReliability::parse(&s).is_none() {
+                        "source-invalid"
+                    } else if Credibility::parse(&c).is_none() {
+                        "credibility-invalid"
+                    } else {
+                        "handling-invalid"
+                    };
+                    prop_assert_eq!(e.code, expected);
+                }
+            }
+            if let Some(k) = CheckKind::parse(&s) {
+                prop_assert_eq!(k.as_str(), s.trim());
+            }
+        }
+    }
+}

@@ -901,3 +901,40 @@ async fn statistics_page(
         t,
     })
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any body at all decodes to something (never a panic), as a browser form would.
+        #[test]
+        fn any_form_body_decodes_without_panic(body in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..400),
+            "[a-z=&%+0-9A-F;]{0,200}".prop_map(String::into_bytes),
+        ]) {
+            let f = fields(&body);
+            for (k, values) in &f {
+                prop_assert!(!values.is_empty());
+                let _ = one(&f, k);
+            }
+            prop_assert_eq!(one(&f, "\u{0}absent"), "");
+        }
+
+        /// What a form encodes, `fields` gives back: every value of every key, in order.
+        #[test]
+        fn encoded_pairs_round_trip(pairs in proptest::collection::vec((prop_oneof![Just("excerpts".to_owned()), any::<String>()], any::<String>()), 0..12)) {
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+            let f = fields(body.as_bytes());
+            let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (k, v) in &pairs {
+                want.entry(k.clone()).or_default().push(v.clone());
+            }
+            prop_assert_eq!(&f, &want);
+            for (k, values) in &want {
+                prop_assert_eq!(one(&f, k), values[0].as_str());
+            }
+        }
+    }
+}

@@ -387,3 +387,90 @@ async fn chat(
         confirm_end: false,
     })
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use axum::extract::FromRequest;
+    use proptest::prelude::*;
+
+    /// Decodes a body as the no-script route does (axum's `Form`), on a small runtime.
+    fn decode(body: Vec<u8>, content_type: &str) -> Result<WitnessForm, FormRejection> {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/")
+            .header(axum::http::header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(Form::<WitnessForm>::from_request(req, &()))
+            .map(|Form(f)| f)
+    }
+
+    fn view() -> ChatView {
+        ChatView {
+            token: String::new(),
+            client_id: String::new(),
+            lines: Vec::new(),
+            status: String::new(),
+            can_write: true,
+            ended: false,
+            receipt: None,
+            draft: String::new(),
+            chars_left: MAX_CHARS,
+            send_error: None,
+            confirm_end: false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any body, any content type: a form or a refusal, never a panic.
+        #[test]
+        fn any_body_decodes_or_is_refused(
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                "((action|token|client_id|body|receipt_code|x)=[a-zA-Z0-9%+=.-]{0,20}&?){0,6}".prop_map(String::into_bytes),
+            ],
+            content_type in prop_oneof![Just("application/x-www-form-urlencoded"), Just("text/plain"), Just("multipart/form-data")],
+        ) {
+            let _ = decode(body, content_type);
+        }
+
+        /// Whatever the witness types, the fields arrive as typed, unknown fields are ignored.
+        #[test]
+        fn encoded_fields_arrive_unchanged(
+            action in any::<String>(), token in any::<String>(), client_id in any::<String>(),
+            body in prop_oneof![any::<String>(), ("\\PC{1,4}", 500usize..1500).prop_map(|(s, n)| s.repeat(n))],
+            receipt_code in any::<String>(), extra in "[a-z]{1,8}",
+        ) {
+            let encoded = form_urlencoded::Serializer::new(String::new())
+                .append_pair("action", &action)
+                .append_pair("token", &token)
+                .append_pair("client_id", &client_id)
+                .append_pair("body", &body)
+                .append_pair("receipt_code", &receipt_code)
+                .append_pair(&format!("zz_{extra}"), "x")
+                .finish();
+            let f = decode(encoded.into_bytes(), "application/x-www-form-urlencoded").unwrap();
+            prop_assert_eq!(f.action, action);
+            prop_assert_eq!(f.token, token);
+            prop_assert_eq!(f.client_id, client_id);
+            prop_assert_eq!(f.body, body);
+            prop_assert_eq!(f.receipt_code, receipt_code);
+        }
+
+        /// A kept draft is given back whole, with a counter that never goes below zero.
+        #[test]
+        fn a_kept_draft_is_whole_and_its_counter_bounded(draft in prop_oneof![any::<String>(), ("\\PC{1,3}", 1000usize..3000).prop_map(|(s, n)| s.repeat(n))]) {
+            let mut v = view();
+            v.keep_draft(&draft);
+            prop_assert_eq!(&v.draft, &draft);
+            prop_assert_eq!(v.chars_left, MAX_CHARS.saturating_sub(draft.chars().count()));
+            prop_assert!(v.chars_left <= MAX_CHARS);
+        }
+    }
+}

@@ -195,3 +195,81 @@ pub async fn conclude(
         .await?;
     answer(&state, done).await
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn loose() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => any::<String>(),
+            2 => "[ ]{0,1}(A|F|G|1|6|7|H0|H3|H4|other_reports|files|patrol|corroborated|unconfirmed|2030-01-01|1999-12-31|2024-02-30)[ ]{0,1}",
+            1 => "\\PC{0,30}",
+            1 => ("\\PC{1,4}", 200usize..500).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn parse_grading_names_the_bad_field(s in loose(), c in loose(), h in loose()) {
+            match parse_grading(&s, &c, &h) {
+                Ok(g) => prop_assert_eq!(Grading::parse(&s, &c, &h).ok(), Some(g)),
+                Err(AppError::Fields(errors)) => {
+                    prop_assert_eq!(errors.0.len(), 1);
+                    let (field, code) = errors.0.iter().next().unwrap();
+                    prop_assert_eq!(*code, "choice-invalid");
+                    let expected = match Grading::parse(&s, &c, &h).unwrap_err().code {
+                        "source-invalid" => "source",
+                        "credibility-invalid" => "credibility",
+                        _ => "handling",
+                    };
+                    prop_assert_eq!(*field, expected);
+                }
+                Err(other) => prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
+
+        #[test]
+        fn parse_assessment_and_check_follow_the_reason_rules(kind in loose(), text in loose()) {
+            match parse_assessment(&text) {
+                Ok(None) => prop_assert!(text.trim().is_empty()),
+                Ok(Some(r)) => prop_assert_eq!(Some(r), ReasonText::parse(&text).ok()),
+                Err(_) => prop_assert!(ReasonText::parse(&text).is_err()),
+            }
+            match parse_check(&kind, &text) {
+                Ok((k, r)) => {
+                    prop_assert_eq!(k.as_str(), kind.trim());
+                    prop_assert!(r.as_str().chars().count() <= 1000);
+                }
+                Err(AppError::Invalid(code)) => prop_assert!(matches!(
+                    code,
+                    "check-kind-invalid" | "check-result-required" | "text-too-long" | "text-control-chars"
+                )),
+                Err(other) => prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
+
+        #[test]
+        fn a_review_date_is_always_in_the_future(
+            conclusion in loose(), review in loose(), days in 2_300_000i32..2_600_000, ahead in -400i64..400,
+        ) {
+            let today = time::Date::from_julian_day(days).unwrap();
+            let date = today.checked_add(time::Duration::days(ahead)).map(|d| d.to_string());
+            for review in [review, date.unwrap_or_default()] {
+                match parse_conclusion(&conclusion, &review, today) {
+                    Ok(Conclusion::Corroborated) => prop_assert_eq!(conclusion.as_str(), "corroborated"),
+                    Ok(Conclusion::Unconfirmed { review_on }) => {
+                        prop_assert_eq!(conclusion.as_str(), "unconfirmed");
+                        prop_assert!(review_on > today);
+                    }
+                    Err(AppError::Invalid(code)) => prop_assert!(matches!(
+                        code,
+                        "conclusion-invalid" | "review-date-invalid" | "review-date-past"
+                    )),
+                    Err(other) => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+        }
+    }
+}

@@ -226,3 +226,94 @@ pub async fn accounts(
         .collect();
     Ok(Json(json!({ "accounts": accounts })))
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+    use vigie_domain::report::Activity;
+    use vigie_domain::{InseeCode, ReportState};
+
+    fn loose() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => any::<String>(),
+            1 => "[ \\t]{0,1}(qualified|in_chat|purged|59350|2a004|20004|street_sale|storage|0|1|30|3650|3651|-1|2024-02-29|2023-02-29|2024-13-01|9999-12-31|handling|witness|retention|admin)[ ]{0,1}",
+            1 => "[0-9-]{0,12}",
+            1 => ("\\PC{1,4}", 100usize..500).prop_map(|(s, n)| s.repeat(n)),
+        ]
+    }
+
+    fn blank(s: &str) -> bool {
+        s.trim().is_empty()
+    }
+
+    proptest! {
+        /// The inbox filter accepts exactly blank-or-valid fields, and means what they say.
+        #[test]
+        fn inbox_filter_accepts_exactly_what_it_claims(
+            state in loose(), commune in loose(), activity in loose(), days in loose(), lang in loose(),
+        ) {
+            let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+            let q = InboxQuery { state: state.clone(), commune: commune.clone(), activity: activity.clone(), days: days.clone(), lang };
+            let want_state = (!blank(&state)).then(|| ReportState::parse(state.trim()));
+            let want_commune = (!blank(&commune)).then(|| InseeCode::parse(&commune).ok());
+            let want_activity = (!blank(&activity)).then(|| Activity::parse(&activity));
+            let want_days = (!blank(&days)).then(|| days.trim().parse::<i64>().ok().filter(|d| (1..=3650).contains(d)));
+            let valid = want_state.as_ref().is_none_or(Option::is_some)
+                && want_commune.as_ref().is_none_or(Option::is_some)
+                && want_activity.as_ref().is_none_or(Option::is_some)
+                && want_days.as_ref().is_none_or(Option::is_some);
+            match q.filter(now) {
+                Ok(f) => {
+                    prop_assert!(valid);
+                    prop_assert_eq!(f.state, want_state.flatten());
+                    prop_assert_eq!(f.commune, want_commune.flatten());
+                    prop_assert_eq!(f.activity, want_activity.flatten());
+                    prop_assert_eq!(f.qualified_since, want_days.flatten().map(|d| now - time::Duration::days(d)));
+                }
+                Err(e) => {
+                    prop_assert!(!valid);
+                    prop_assert!(matches!(e, AppError::Invalid("filter-invalid")));
+                }
+            }
+        }
+
+        /// The audit filter: purposes from the closed list, ISO dates, and both ends included.
+        #[test]
+        fn audit_filter_accepts_exactly_what_it_claims(
+            actor in loose(), action in loose(), purpose in loose(), from in loose(), to in loose(),
+        ) {
+            let q = AuditQuery { actor: actor.clone(), action: action.clone(), purpose: purpose.clone(), from: from.clone(), to: to.clone(), lang: String::new() };
+            let iso = |s: &str| time::Date::parse(s.trim(), &time::format_description::well_known::Iso8601::DATE);
+            let valid = (blank(&purpose) || AUDIT_PURPOSES.contains(&purpose.trim()))
+                && (blank(&from) || iso(&from).is_ok())
+                && (blank(&to) || iso(&to).is_ok());
+            match q.filter() {
+                Ok(f) => {
+                    prop_assert!(valid);
+                    let text = |s: &str| (!blank(s)).then(|| s.trim().to_owned());
+                    prop_assert_eq!(f.actor, text(&actor));
+                    prop_assert_eq!(f.action, text(&action));
+                    prop_assert_eq!(f.purpose, text(&purpose));
+                    if let Some(since) = f.since {
+                        prop_assert_eq!(since.date(), iso(&from).unwrap());
+                        prop_assert_eq!(since.time(), time::Time::MIDNIGHT);
+                    } else {
+                        prop_assert!(blank(&from));
+                    }
+                    if let Some(until) = f.until {
+                        // The whole of the `to` day is included, nothing after it.
+                        prop_assert_eq!(until.date().previous_day(), Some(iso(&to).unwrap()));
+                        prop_assert_eq!(until.time(), time::Time::MIDNIGHT);
+                    } else {
+                        prop_assert!(blank(&to) || iso(&to).unwrap().next_day().is_none());
+                    }
+                }
+                Err(e) => {
+                    prop_assert!(!valid);
+                    prop_assert!(matches!(e, AppError::Invalid("filter-invalid")));
+                }
+            }
+        }
+    }
+}

@@ -223,3 +223,37 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_frame_decodes_or_is_refused_without_panic(text in prop_oneof![
+            any::<String>(),
+            "\\{\"type\":\"(hello|send|ping|x)\"(,\"[a-z_]{1,9}\":(\"[^\"]{0,8}\"|[0-9-]{1,22}|null|\\[\\]))*\\}",
+        ]) {
+            let _ = serde_json::from_str::<Incoming>(&text);
+        }
+
+        #[test]
+        fn send_frames_carry_any_text_unchanged(client_id in any::<String>(), body in any::<String>(), after in any::<u64>(), token in any::<String>()) {
+            let frame = json!({ "type": "send", "client_id": client_id, "body": body }).to_string();
+            match serde_json::from_str::<Incoming>(&frame) {
+                Ok(Incoming::Send { client_id: c, body: b }) => {
+                    prop_assert_eq!(c, client_id);
+                    prop_assert_eq!(b, body);
+                }
+                _ => prop_assert!(false, "send frame not decoded"),
+            }
+            let frame = json!({ "type": "hello", "token": token, "after": after }).to_string();
+            let decoded = matches!(
+                serde_json::from_str::<Incoming>(&frame),
+                Ok(Incoming::Hello { token: t, after: a }) if t == token && a == after
+            );
+            prop_assert!(decoded);
+        }
+    }
+}
