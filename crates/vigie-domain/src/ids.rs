@@ -65,6 +65,10 @@ id_type!(
     /// One sending of a sanitised dossier to a unit.
     DisseminationId
 );
+id_type!(
+    /// A photo a witness sent in the chat (stored sanitised and sealed).
+    PhotoId
+);
 
 #[cfg(test)]
 mod proptests {

@@ -34,7 +34,7 @@ pub mod staff;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use conversation::{Author, CloseOutcome, ConversationState, EventKind};
 pub use geo::{search_key, DepartementCode, InseeCode};
-pub use ids::{ConversationId, DealPointId, DisseminationId, ReportId, StaffId, UnitId};
+pub use ids::{ConversationId, DealPointId, DisseminationId, PhotoId, ReportId, StaffId, UnitId};
 pub use locale::Locale;
 pub use message::{ClientId, MessageBody, NoteBody, ReasonText};
 pub use receipt::ReceiptCode;

@@ -26,7 +26,7 @@ use std::time::Duration;
 use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
 use vigie_domain::{
     CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId, InseeCode,
-    MessageBody, NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp, UnitId,
+    MessageBody, NoteBody, PhotoId, ReasonText, ReportFields, ReportId, StaffId, Timestamp, UnitId,
     Username,
 };
 use vigie_store::*;
@@ -330,6 +330,62 @@ impl Store for PgStore {
     }
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         staff::delete_session(self, token_hash).await
+    }
+    async fn staff_by_id(&self, id: StaffId) -> StoreResult<Option<StaffAccount>> {
+        staff::staff_by_id(self, id).await
+    }
+    async fn session_counts(&self, now: Timestamp) -> StoreResult<Vec<(StaffId, u64)>> {
+        staff::session_counts(self, now).await
+    }
+    async fn begin_totp_enrolment(&self, id: StaffId, secret: &str) -> StoreResult<bool> {
+        staff::begin_totp_enrolment(self, id, secret).await
+    }
+    async fn accept_totp_step(&self, id: StaffId, step: u64, at: Timestamp) -> StoreResult<bool> {
+        staff::accept_totp_step(self, id, step, at).await
+    }
+    async fn reset_totp(&self, id: StaffId, by: Option<StaffId>, at: Timestamp) -> StoreResult<()> {
+        staff::reset_totp(self, id, by, at).await
+    }
+    async fn set_staff_disabled(
+        &self,
+        id: StaffId,
+        disabled: bool,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        staff::set_staff_disabled(self, id, disabled, by, at).await
+    }
+    async fn revoke_sessions(
+        &self,
+        id: StaffId,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        staff::revoke_sessions(self, id, by, at).await
+    }
+    async fn change_password(
+        &self,
+        id: StaffId,
+        password_hash: &str,
+        keep: Option<&str>,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        staff::change_password(self, id, password_hash, keep, by, at).await
+    }
+    async fn spend_proof(
+        &self,
+        hash: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        witness::spend_proof(self, hash, expires_at, now).await
+    }
+    async fn append_photo(&self, photo: NewPhoto) -> StoreResult<Appended> {
+        witness::append_photo(self, photo).await
+    }
+    async fn photo(&self, id: PhotoId) -> StoreResult<Option<Photo>> {
+        witness::photo(self, id).await
     }
 
     async fn queue(&self) -> StoreResult<Vec<QueueEntry>> {

@@ -53,6 +53,11 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("failed_logins", Int),
             ("last_failed_at", OptInt),
             ("created_at", Int),
+            ("totp_secret", OptText),
+            ("totp_enrolled_at", OptInt),
+            ("totp_last_step", OptInt),
+            ("disabled_at", OptInt),
+            ("password_changed_at", OptInt),
         ],
     ),
     (
@@ -89,6 +94,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "photos",
+        &[
+            ("id", Text),
+            ("conversation_id", Text),
+            ("content", Text),
+            ("width", Int),
+            ("height", Int),
+            ("bytes", Int),
+            ("at", Int),
+        ],
+    ),
+    (
         "events",
         &[
             ("conversation_id", Text),
@@ -99,6 +116,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("client_id", OptText),
             ("body", OptText),
             ("at", Int),
+            ("photo_id", OptText),
         ],
     ),
     (
@@ -247,6 +265,7 @@ const MUST_BE_EMPTY: &[&str] = &[
     "unit_departements",
     "unit_members",
     "conversations",
+    "photos",
     "events",
     "notes",
     "deal_points",

@@ -93,6 +93,7 @@ async fn purge_one(
     for sql in [
         "DELETE FROM events WHERE conversation_id = $1",
         "DELETE FROM notes WHERE conversation_id = $1",
+        "DELETE FROM photos WHERE conversation_id = $1",
     ] {
         sqlx::query(sql)
             .bind(conversation)

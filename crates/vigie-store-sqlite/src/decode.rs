@@ -77,6 +77,9 @@ pub(crate) fn event(
         body: event_body(c, conversation, n, get(row, "body")?)?,
         client_id: get(row, "client_id")?,
         at: ts(row, "at")?,
+        photo: get::<Option<String>>(row, "photo_id")?
+            .map(|id| id.parse().map_err(crate::internal))
+            .transpose()?,
     })
 }
 

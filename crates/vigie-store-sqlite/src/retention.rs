@@ -84,6 +84,7 @@ async fn purge_one(
     for sql in [
         "DELETE FROM events WHERE conversation_id = ?",
         "DELETE FROM notes WHERE conversation_id = ?",
+        "DELETE FROM photos WHERE conversation_id = ?",
     ] {
         sqlx::query(sql)
             .bind(conversation)

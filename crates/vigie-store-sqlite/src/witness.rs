@@ -4,10 +4,10 @@ use crate::decode::{self, get};
 use crate::{map_err, SqliteStore};
 use sqlx::{Sqlite, Transaction};
 use vigie_domain::clock::to_millis;
-use vigie_domain::{Author, ConversationId, EventKind, Timestamp};
+use vigie_domain::{Author, ConversationId, EventKind, PhotoId, Timestamp};
 use vigie_store::{
-    place, Appended, ContentCipher, Conversation, Event, NewConversation, NewMessage, StoreError,
-    StoreResult, Writer,
+    place, Appended, ContentCipher, Conversation, Event, NewConversation, NewMessage, NewPhoto,
+    Photo, StoreError, StoreResult, Writer,
 };
 
 pub(crate) const CONVERSATION_COLS: &str =
@@ -117,10 +117,52 @@ pub(crate) async fn push_event(
         body: body.map(str::to_owned),
         client_id: client_id.map(str::to_owned),
         at,
+        photo: None,
     })
 }
 
 pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreResult<Appended> {
+    append(s, &msg, None).await
+}
+
+pub(crate) async fn append_photo(s: &SqliteStore, photo: NewPhoto) -> StoreResult<Appended> {
+    let msg = Posted {
+        conversation: photo.conversation,
+        writer: Writer::Witness,
+        client_id: photo.client_id.as_str(),
+        body: None,
+        at: photo.at,
+    };
+    append(s, msg, Some(&photo)).await
+}
+
+/// What `append` needs of a message or of a photo.
+struct Posted<'a> {
+    conversation: ConversationId,
+    writer: Writer,
+    client_id: &'a str,
+    body: Option<&'a str>,
+    at: Timestamp,
+}
+
+impl<'a> From<&'a NewMessage> for Posted<'a> {
+    fn from(m: &'a NewMessage) -> Self {
+        Posted {
+            conversation: m.conversation,
+            writer: m.writer,
+            client_id: m.client_id.as_str(),
+            body: Some(m.body.as_str()),
+            at: m.at,
+        }
+    }
+}
+
+async fn append<'a>(
+    s: &SqliteStore,
+    msg: impl Into<Posted<'a>>,
+    photo: Option<&NewPhoto>,
+) -> StoreResult<Appended> {
+    let msg: Posted<'a> = msg.into();
     let mut tx = s.write.begin().await.map_err(map_err)?;
     let conv = msg.conversation.to_string();
     let author = msg.writer.author();
@@ -130,7 +172,7 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
     )
     .bind(&conv)
     .bind(author.as_str())
-    .bind(msg.client_id.as_str())
+    .bind(msg.client_id)
     .fetch_optional(&mut *tx)
     .await
     .map_err(map_err)?;
@@ -185,11 +227,35 @@ pub(crate) async fn append_message(s: &SqliteStore, msg: NewMessage) -> StoreRes
         EventKind::Message,
         author,
         staff,
-        Some(msg.client_id.as_str()),
-        Some(msg.body.as_str()),
+        Some(msg.client_id),
+        msg.body,
         msg.at,
     )
     .await?;
+    if let Some(photo) = photo {
+        let id = photo.id.to_string();
+        sqlx::query(
+            "INSERT INTO photos (id, conversation_id, content, width, height, bytes, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&conv)
+        .bind(s.cipher.seal_bytes(&place::photo(photo.id), &photo.jpeg)?)
+        .bind(i64::from(photo.width))
+        .bind(i64::from(photo.height))
+        .bind(i64::try_from(photo.jpeg.len()).unwrap_or(i64::MAX))
+        .bind(to_millis(photo.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE events SET photo_id = ? WHERE conversation_id = ? AND seq = ?")
+            .bind(&id)
+            .bind(&conv)
+            .bind(i64::try_from(event.seq).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
     if let Some(question) = open_question {
         sqlx::query("UPDATE follow_ups SET answer_seq = ?, answered_at = ? WHERE id = ?")
             .bind(i64::try_from(event.seq).unwrap_or(i64::MAX))
@@ -213,7 +279,7 @@ pub(crate) async fn events_after(
     limit: u32,
 ) -> StoreResult<Vec<Event>> {
     let rows = sqlx::query(
-        "SELECT seq, kind, author, client_id, body, at FROM events \
+        "SELECT seq, kind, author, client_id, body, at, photo_id FROM events \
          WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
     )
     .bind(conversation.to_string())
@@ -279,4 +345,48 @@ pub(crate) async fn close_by_witness(
     crate::cases::write_audit(&mut tx, &audit).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(event)
+}
+
+pub(crate) async fn photo(s: &SqliteStore, id: PhotoId) -> StoreResult<Option<Photo>> {
+    let row =
+        sqlx::query("SELECT conversation_id, content, width, height, at FROM photos WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&s.read)
+            .await
+            .map_err(map_err)?;
+    let Some(row) = row else { return Ok(None) };
+    let sealed: String = get(&row, "content")?;
+    Ok(Some(Photo {
+        id,
+        conversation: decode::parse(&row, "conversation_id")?,
+        jpeg: s.cipher.open_bytes(&place::photo(id), &sealed)?,
+        width: u32::try_from(get::<i64>(&row, "width")?).map_err(crate::internal)?,
+        height: u32::try_from(get::<i64>(&row, "height")?).map_err(crate::internal)?,
+        at: decode::ts(&row, "at")?,
+    }))
+}
+
+pub(crate) async fn spend_proof(
+    s: &SqliteStore,
+    hash: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let mut tx = s.write.begin().await.map_err(map_err)?;
+    sqlx::query("DELETE FROM spent_proofs WHERE expires_at <= ?")
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    let n = sqlx::query(
+        "INSERT INTO spent_proofs (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(hash)
+    .bind(to_millis(expires_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    tx.commit().await.map_err(map_err)?;
+    Ok(n == 1)
 }

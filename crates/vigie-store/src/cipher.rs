@@ -96,6 +96,11 @@ impl ContentCipher {
 
     /// Seals `plain` for the place `place` (table, column and row key).
     pub fn seal(&self, place: &str, plain: &str) -> StoreResult<String> {
+        self.seal_bytes(place, plain.as_bytes())
+    }
+
+    /// Seals binary content (a photo) the same way, as text.
+    pub fn seal_bytes(&self, place: &str, plain: &[u8]) -> StoreResult<String> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = self
@@ -103,7 +108,7 @@ impl ContentCipher {
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
-                    msg: plain.as_bytes(),
+                    msg: plain,
                     aad: place.as_bytes(),
                 },
             )
@@ -117,23 +122,23 @@ impl ContentCipher {
     /// Opens a stored value sealed for `place`. A value without the `v1:` prefix was written
     /// before encryption and is returned as it is.
     pub fn open(&self, place: &str, stored: &str) -> StoreResult<String> {
-        let Some(encoded) = stored.strip_prefix(PREFIX) else {
+        if !stored.starts_with(PREFIX) {
             return Ok(stored.to_owned());
-        };
-        let refused = || {
-            StoreError::Internal(format!(
-                "stored content at {} cannot be decrypted: another content key, or a value moved \
-                 from another row",
-                place.split(':').next().unwrap_or_default()
-            ))
-        };
-        let bytes = STANDARD.decode(encoded).map_err(|_| refused())?;
+        }
+        let plain = self.open_bytes(place, stored)?;
+        String::from_utf8(plain).map_err(|_| refused(place))
+    }
+
+    /// Opens binary content sealed for `place`. Binary content was always sealed: a value
+    /// without the prefix is refused.
+    pub fn open_bytes(&self, place: &str, stored: &str) -> StoreResult<Vec<u8>> {
+        let encoded = stored.strip_prefix(PREFIX).ok_or_else(|| refused(place))?;
+        let bytes = STANDARD.decode(encoded).map_err(|_| refused(place))?;
         if bytes.len() < NONCE_LEN {
-            return Err(refused());
+            return Err(refused(place));
         }
         let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let plain = self
-            .aead
+        self.aead
             .decrypt(
                 XNonce::from_slice(nonce),
                 Payload {
@@ -141,8 +146,7 @@ impl ContentCipher {
                     aad: place.as_bytes(),
                 },
             )
-            .map_err(|_| refused())?;
-        String::from_utf8(plain).map_err(|_| refused())
+            .map_err(|_| refused(place))
     }
 
     pub fn seal_opt(&self, place: &str, plain: Option<&str>) -> StoreResult<Option<String>> {
@@ -157,6 +161,14 @@ impl ContentCipher {
     pub fn is_sealed(stored: &str) -> bool {
         stored.starts_with(PREFIX)
     }
+}
+
+fn refused(place: &str) -> StoreError {
+    StoreError::Internal(format!(
+        "stored content at {} cannot be decrypted: another content key, or a value moved from \
+         another row",
+        place.split(':').next().unwrap_or_default()
+    ))
 }
 
 /// The places values are sealed for. Each names the table and column, then the row's stable key.
@@ -189,6 +201,12 @@ pub mod place {
     }
     pub fn point_profile(point: impl Display) -> String {
         format!("deal_points.profile:{point}")
+    }
+    pub fn totp_secret(staff: impl Display) -> String {
+        format!("staff.totp_secret:{staff}")
+    }
+    pub fn photo(photo: impl Display) -> String {
+        format!("photos.content:{photo}")
     }
     pub fn blocked_reason(conversation: impl Display) -> String {
         format!("conversations.blocked_reason:{conversation}")

@@ -161,6 +161,7 @@ pub async fn run_all(store: Dyn) {
     only_holders_and_leads_obtain_cases(store.clone()).await;
     the_cell_grades_checks_and_concludes(store.clone()).await;
     a_blocked_conversation_refuses_the_witness_and_can_be_rejected(store.clone()).await;
+    crate::conformance_security::run_all(store.clone()).await;
     crate::conformance_chain::run_all(store).await;
 }
 

@@ -8,6 +8,7 @@ mod capability;
 mod cipher;
 pub mod conformance;
 mod conformance_chain;
+mod conformance_security;
 mod error;
 mod hint;
 mod model;
@@ -24,8 +25,8 @@ use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
 use vigie_domain::report::{CheckKind, Conclusion, Grading};
 use vigie_domain::{
     Author, ClientId, CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId,
-    InseeCode, MessageBody, NoteBody, ReasonText, ReportFields, ReportId, StaffId, Timestamp,
-    UnitId, Username,
+    InseeCode, MessageBody, NoteBody, PhotoId, ReasonText, ReportFields, ReportId, StaffId,
+    Timestamp, UnitId, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -108,6 +109,74 @@ pub trait Store: Send + Sync + 'static {
     /// The live session for a token hash, with its account; `None` if unknown or expired at `now`.
     async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn staff_by_id(&self, staff: StaffId) -> StoreResult<Option<StaffAccount>>;
+    /// Live sessions per account at `now` (accounts without one are left out).
+    async fn session_counts(&self, now: Timestamp) -> StoreResult<Vec<(StaffId, u64)>>;
+
+    // --- account life cycle: each change is one transaction with its audit row -----------------
+    // `by` is the admin (or the account itself) who made the change; `None` for the CLI.
+
+    /// Starts TOTP enrolment with a fresh secret (base32), sealed in the store; replaces a
+    /// pending one. `false` (nothing written) when the account is already enrolled.
+    async fn begin_totp_enrolment(&self, staff: StaffId, secret: &str) -> StoreResult<bool>;
+    /// Accepts a TOTP step: only when it is later than the last accepted one (one conditional
+    /// UPDATE: two parallel logins cannot both use one code). Completes a pending enrolment
+    /// (audited `totp_enrolled`). `false` when the step was already used.
+    async fn accept_totp_step(&self, staff: StaffId, step: u64, at: Timestamp)
+        -> StoreResult<bool>;
+    /// Clears the second factor (the account enrols again at its next login) and ends its
+    /// sessions.
+    async fn reset_totp(
+        &self,
+        staff: StaffId,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Disables (ending every session) or re-enables an account.
+    async fn set_staff_disabled(
+        &self,
+        staff: StaffId,
+        disabled: bool,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Ends every session of an account; returns how many there were.
+    async fn revoke_sessions(
+        &self,
+        staff: StaffId,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<u64>;
+    /// Replaces the password hash and ends every session but `keep` (the caller's own), and
+    /// clears failed attempts.
+    async fn change_password(
+        &self,
+        staff: StaffId,
+        password_hash: &str,
+        keep: Option<&str>,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
+    // --- anti-abuse ---------------------------------------------------------------------------
+
+    /// Marks a proof of work as used: `true` the first time its hash is seen, `false` after.
+    /// Expired marks are deleted on the way.
+    async fn spend_proof(
+        &self,
+        hash: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
+    // --- photos -------------------------------------------------------------------------------
+
+    /// Adds a witness photo (already stripped of metadata) to the thread as a message event,
+    /// under the same rules as a witness message (idempotent by client id, refused when the
+    /// conversation is blocked or closed).
+    async fn append_photo(&self, photo: NewPhoto) -> StoreResult<Appended>;
+    /// A photo with its bytes, opened. Callers check who may see it, and audit the read.
+    async fn photo(&self, id: PhotoId) -> StoreResult<Option<Photo>>;
 
     // --- the queue and conversations, staff side --------------------------------------------------
 
@@ -384,6 +453,27 @@ impl Writer {
             Writer::Witness => Author::Witness,
             Writer::Officer(_) => Author::Officer,
         }
+    }
+}
+
+/// A witness photo to store: the sanitised JPEG and its size.
+#[derive(Clone)]
+pub struct NewPhoto {
+    pub id: PhotoId,
+    pub conversation: ConversationId,
+    pub client_id: ClientId,
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub at: Timestamp,
+}
+
+impl std::fmt::Debug for NewPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPhoto")
+            .field("id", &self.id)
+            .field("bytes", &self.jpeg.len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -4,7 +4,7 @@ use serde::Serialize;
 use vigie_domain::report::Activity;
 use vigie_domain::{
     Author, CloseOutcome, ConversationId, ConversationState, DepartementCode, EventKind, InseeCode,
-    Locale, ReportFields, ReportId, ReportState, Role, StaffId, Timestamp, Username,
+    Locale, PhotoId, ReportFields, ReportId, ReportState, Role, StaffId, Timestamp, Username,
 };
 
 #[derive(Clone)]
@@ -50,6 +50,9 @@ pub struct Event {
     pub body: Option<String>,
     pub client_id: Option<String>,
     pub at: Timestamp,
+    /// The photo this message carries (its bytes are read apart, through an audited route).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoId>,
 }
 
 impl std::fmt::Debug for Event {
@@ -121,6 +124,49 @@ pub struct StaffAccount {
     pub departements: Vec<DepartementCode>,
     pub failed_logins: u32,
     pub last_failed_at: Option<Timestamp>,
+    /// The second factor: `None` before enrolment starts.
+    pub totp: Option<TotpState>,
+    /// A disabled account cannot log in and holds no session.
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// A staff account's TOTP secret (base32, opened from its sealed column) and where it stands.
+#[derive(Clone, PartialEq)]
+pub struct TotpState {
+    pub secret: String,
+    /// `false` while enrolment is pending (the secret was shown, no code confirmed yet).
+    pub enrolled: bool,
+    /// The last 30-second step accepted: a code of that step or earlier is refused.
+    pub last_step: Option<u64>,
+}
+
+impl std::fmt::Debug for TotpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpState")
+            .field("enrolled", &self.enrolled)
+            .field("last_step", &self.last_step)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A photo a witness sent, as stored (already stripped of metadata), opened.
+#[derive(Clone, PartialEq)]
+pub struct Photo {
+    pub id: PhotoId,
+    pub conversation: ConversationId,
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub at: Timestamp,
+}
+
+impl std::fmt::Debug for Photo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Photo")
+            .field("id", &self.id)
+            .field("bytes", &self.jpeg.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ mod pages;
 pub mod security;
 mod staff;
 mod static_files;
+pub mod totp;
 mod witness;
 
 use axum::extract::DefaultBodyLimit;

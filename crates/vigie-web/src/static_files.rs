@@ -33,6 +33,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../static/quick-exit.js"),
     ),
+    (
+        "pow-worker.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/pow-worker.js"),
+    ),
 ];
 
 pub fn router() -> Router<AppState> {
