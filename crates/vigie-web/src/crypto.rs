@@ -41,6 +41,20 @@ impl SecretKey {
     }
 }
 
+impl SecretKey {
+    /// HMAC-SHA-256 of `data` under the installation key, separated by `domain` from every
+    /// other use of the key.
+    pub fn mac(&self, domain: &str, data: &[u8]) -> [u8; 32] {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            return [0; 32];
+        };
+        mac.update(domain.as_bytes());
+        mac.update(b":");
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+}
+
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SecretKey(****)")

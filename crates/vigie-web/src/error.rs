@@ -51,6 +51,9 @@ pub enum AppError {
     /// seconds.
     #[error("busy")]
     Busy(u64),
+    /// A no-JavaScript start form sent before its wait ticket matured: seconds left.
+    #[error("too early")]
+    TooEarly(u64),
     /// The resource is locked for this caller (a conversation an officer blocked).
     #[error("locked: {0}")]
     Locked(&'static str),
@@ -104,7 +107,9 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::Unknown(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyAttempts | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts | AppError::RateLimited(_) | AppError::TooEarly(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Locked(_) => StatusCode::LOCKED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -120,6 +125,7 @@ impl AppError {
             | AppError::Unknown(code)
             | AppError::Locked(code) => code,
             AppError::RateLimited(_) => "rate-limited",
+            AppError::TooEarly(_) => "proof-too-early",
             AppError::Busy(_) => "service-busy",
             AppError::Fields(_) => "invalid-fields",
             AppError::Unauthorized => "unauthorized",
@@ -134,7 +140,9 @@ impl AppError {
     /// Seconds the client should wait before trying again, for a refusal that passes.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::RateLimited(wait) | AppError::Busy(wait) => Some(*wait),
+            AppError::RateLimited(wait) | AppError::Busy(wait) | AppError::TooEarly(wait) => {
+                Some(*wait)
+            }
             _ => None,
         }
     }

@@ -19,6 +19,10 @@ const FR: &str = concat!(
     include_str!("../locales/fr-dossiers.ftl"),
     "\n",
     include_str!("../locales/fr-chain.ftl"),
+    "\n",
+    include_str!("../locales/fr-accounts.ftl"),
+    "\n",
+    include_str!("../locales/fr-security.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -28,6 +32,10 @@ const EN: &str = concat!(
     include_str!("../locales/en-dossiers.ftl"),
     "\n",
     include_str!("../locales/en-chain.ftl"),
+    "\n",
+    include_str!("../locales/en-accounts.ftl"),
+    "\n",
+    include_str!("../locales/en-security.ftl"),
 );
 
 pub struct I18n {

@@ -13,6 +13,7 @@ pub mod metrics;
 mod openapi;
 mod ops;
 mod pages;
+pub mod pow;
 pub mod security;
 mod staff;
 mod static_files;
@@ -43,6 +44,10 @@ pub struct Settings {
     pub demo: bool,
     /// Anti-abuse limits (messages per conversation, conversations per address and overall).
     pub limits: limits::LimitSettings,
+    /// The proof of work asked before a conversation opens, and its no-JavaScript equivalent.
+    pub pow: pow::PowSettings,
+    /// Largest photo a witness may send, in bytes.
+    pub photo_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -52,6 +57,8 @@ impl Default for Settings {
             session_ttl: time::Duration::hours(12),
             demo: false,
             limits: limits::LimitSettings::default(),
+            pow: pow::PowSettings::default(),
+            photo_max_bytes: 10 * 1024 * 1024,
         }
     }
 }

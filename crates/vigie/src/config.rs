@@ -35,6 +35,16 @@ pub struct Config {
     pub open_per_minute: u32,
     /// Behind a reverse proxy that sets `X-Forwarded-For`: take the client address from it.
     pub trusted_proxy: bool,
+    /// Proof of work before a conversation opens: leading zero bits the page must find
+    /// (each bit doubles the expected work; 0 still requires one solved hash).
+    pub pow_difficulty: u32,
+    /// Memory of each Argon2id hash of the proof of work, in KiB.
+    pub pow_memory_kib: u32,
+    /// Without JavaScript, the start form is accepted this many seconds after the page was
+    /// served, instead of a proof of work.
+    pub nojs_wait_seconds: u32,
+    /// Largest photo a witness may send, in KiB.
+    pub photo_max_kib: u32,
     /// The file holding the content key that seals messages, notes and reports at rest
     /// (default: `<data_dir>/content.key`, created on first start). Never inside the database.
     pub content_key_file: Option<PathBuf>,
@@ -69,6 +79,10 @@ impl Default for Config {
             open_per_hour_per_address: 20,
             open_per_minute: 300,
             trusted_proxy: false,
+            pow_difficulty: 4,
+            pow_memory_kib: 4096,
+            nojs_wait_seconds: 5,
+            photo_max_kib: 10 * 1024,
             content_key_file: None,
             content_key: None,
         }
@@ -90,6 +104,10 @@ const ENV_KEYS: &[&str] = &[
     "VIGIE_OPEN_PER_HOUR_PER_ADDRESS",
     "VIGIE_OPEN_PER_MINUTE",
     "VIGIE_TRUSTED_PROXY",
+    "VIGIE_POW_DIFFICULTY",
+    "VIGIE_POW_MEMORY_KIB",
+    "VIGIE_NOJS_WAIT_SECONDS",
+    "VIGIE_PHOTO_MAX_KIB",
     "VIGIE_CONTENT_KEY",
     "VIGIE_CONTENT_KEY_FILE",
 ];
@@ -136,6 +154,10 @@ impl Config {
                 }
                 "VIGIE_OPEN_PER_MINUTE" => config.open_per_minute = parse_u32(&key, &value)?,
                 "VIGIE_TRUSTED_PROXY" => config.trusted_proxy = parse_bool(&key, &value)?,
+                "VIGIE_POW_DIFFICULTY" => config.pow_difficulty = parse_u32(&key, &value)?,
+                "VIGIE_POW_MEMORY_KIB" => config.pow_memory_kib = parse_u32(&key, &value)?,
+                "VIGIE_NOJS_WAIT_SECONDS" => config.nojs_wait_seconds = parse_u32(&key, &value)?,
+                "VIGIE_PHOTO_MAX_KIB" => config.photo_max_kib = parse_u32(&key, &value)?,
                 "VIGIE_CONTENT_KEY" => config.content_key = Some(KeyText(value)),
                 "VIGIE_CONTENT_KEY_FILE" => config.content_key_file = Some(PathBuf::from(value)),
                 _ => bail!("unknown setting {key} (known: {})", ENV_KEYS.join(", ")),
@@ -162,6 +184,18 @@ impl Config {
             if value == 0 {
                 bail!("{name} must be at least 1");
             }
+        }
+        if self.pow_difficulty > 24 {
+            bail!("pow_difficulty must be between 0 and 24 (bits)");
+        }
+        if !(8..=262_144).contains(&self.pow_memory_kib) {
+            bail!("pow_memory_kib must be between 8 and 262144");
+        }
+        if self.nojs_wait_seconds > 600 {
+            bail!("nojs_wait_seconds must be at most 600");
+        }
+        if !(16..=65_536).contains(&self.photo_max_kib) {
+            bail!("photo_max_kib must be between 16 and 65536");
         }
         if self.content_key.is_some() && self.content_key_file.is_some() {
             bail!("set the content key once: VIGIE_CONTENT_KEY or content_key_file, not both");

@@ -223,6 +223,15 @@ pub async fn serve(
             open_per_minute: config.open_per_minute,
             trusted_proxy: config.trusted_proxy,
         },
+        pow: vigie_web::pow::PowSettings {
+            difficulty: u8::try_from(config.pow_difficulty).unwrap_or(24),
+            memory_kib: config.pow_memory_kib,
+            nojs_wait: time::Duration::seconds(i64::from(config.nojs_wait_seconds)),
+            ..vigie_web::pow::PowSettings::default()
+        },
+        photo_max_bytes: usize::try_from(config.photo_max_kib)
+            .unwrap_or(usize::MAX / 1024)
+            .saturating_mul(1024),
     };
     let state = AppState::new(
         backend.store(),

@@ -1,0 +1,1 @@
+# Witness safety: proof of work, no-JavaScript wait, photos.

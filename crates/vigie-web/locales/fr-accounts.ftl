@@ -1,0 +1,1 @@
+# Staff accounts: second factor, password change, account life cycle.
