@@ -2,7 +2,7 @@
 // quick exit and the language switch.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { addStaff, cleanup, cli, expectAccessible, freePort, launch, login, startServer, tempDir } from "./harness.mjs";
+import { addStaff, base32Decode, cleanup, cli, expectAccessible, freePort, launch, login, startServer, tempDir, totpCode } from "./harness.mjs";
 
 let dir, server, browser;
 const roles = [
@@ -49,6 +49,8 @@ for (const lang of ["fr", "en"]) {
     await expectAccessible(page, `resume error ${lang}`);
     await page.click("#start");
     await page.waitForSelector("#receipt-code:not(:empty)");
+    // The composer's photo control is part of what is checked.
+    assert.ok(await page.isVisible("#photo"));
     await expectAccessible(page, `chat ${lang}`);
     await page.goto(`${server.base}/nowhere?lang=${lang}`);
     await expectAccessible(page, `not found ${lang}`);
@@ -105,6 +107,54 @@ for (const lang of ["fr", "en"]) {
     assert.equal(await page.getAttribute("html", "lang"), lang);
     await expectAccessible(page, `admin retention error ${lang}`);
     await context.close();
+  });
+}
+
+for (const lang of ["fr", "en"]) {
+  test(`second-factor and account pages, with their errors, have no accessibility violation (${lang})`, async () => {
+    const name = `totp.${lang}`;
+    const password = addStaff(dir, "operator", name);
+    const toLogin = async (page) => {
+      await page.goto(`${server.base}/staff/login`);
+      if (lang === "en") await Promise.all([page.waitForNavigation(), page.click("a.lang-switch")]);
+      await page.fill("#username", name);
+      await page.fill("#password", password);
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      assert.equal(await page.getAttribute("html", "lang"), lang);
+    };
+    const submitCode = (page) =>
+      Promise.all([page.waitForNavigation(), page.click("form[action='/staff/login/totp'] button[type=submit]")]);
+    // Enrolment: the QR code and its key as text; then a wrong code.
+    const first = await (await browser.newContext()).newPage();
+    await toLogin(first);
+    assert.ok(await first.$("svg[role=img][aria-label]"), "the QR code");
+    const secret = base32Decode(await first.textContent("#totp-secret"));
+    await expectAccessible(first, `second-factor enrolment ${lang}`);
+    const now = Math.floor(Date.now() / 30000);
+    const near = [-2, -1, 0, 1, 2].map((d) => totpCode(secret, now + d));
+    await first.fill("#code", ["123456", "654321", "111111"].find((c) => !near.includes(c)));
+    await submitCode(first);
+    assert.ok(await first.$("#code-error"));
+    await expectAccessible(first, `second-factor enrolment error ${lang}`);
+    // Enrolled by the harness, then my account, and its form's errors.
+    await login(first, server.base, name, password);
+    await first.goto(`${server.base}/staff/account`);
+    assert.equal(await first.getAttribute("html", "lang"), lang);
+    await expectAccessible(first, `my account ${lang}`);
+    await first.fill("#current_password", "not the password");
+    await first.fill("#new_password", "a new passphrase of the test");
+    await first.fill("#repeat_password", "another passphrase");
+    await Promise.all([first.waitForNavigation(), first.click("form[action='/staff/account'] button[type=submit]")]);
+    assert.ok(await first.$("#repeat_password-error"));
+    await expectAccessible(first, `my account error ${lang}`);
+    // The code step of an enrolled account.
+    const second = await (await browser.newContext()).newPage();
+    await toLogin(second);
+    assert.ok(await second.$("#code"));
+    assert.equal(await second.$("#totp-secret"), null);
+    await expectAccessible(second, `second-factor code ${lang}`);
+    await first.context().close();
+    await second.context().close();
   });
 }
 

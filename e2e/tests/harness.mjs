@@ -1,6 +1,7 @@
 // Shared by the browser tests: the real vigie binary on a free port, the CLI, Debian's
 // Chromium through playwright-core, and axe-core run inside each page.
 import { spawn, spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,9 +44,12 @@ export function addStaff(dataDir, role, username, departements = "") {
   return password;
 }
 
-export async function startServer(dataDir, port) {
+export async function startServer(dataDir, port, extraEnv = {}) {
+  // The real proof of work (the page's worker solves it); the no-JavaScript start form waits
+  // one second instead of five, so the tests do not sleep.
   const proc = spawn(BIN, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, VIGIE_NOJS_WAIT_SECONDS: "1", ...extraEnv },
   });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr += d; });
@@ -93,11 +97,63 @@ export async function expectAccessible(page, label) {
   return result.passes.length;
 }
 
+// --- the second factor, as a staff member's authenticator app computes it ----------------------
+// Every account this process enrolled, by server and username: its secret and last used step.
+const authenticators = new Map();
+
+export function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0, value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error(`not base32: ${text}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+/// The RFC 6238 code (HMAC-SHA1, 6 digits) of a time step.
+export function totpCode(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+/// The earliest step after `lastStep` the server still accepts a few seconds from now (it takes
+/// the previous, current and next 30-second step); waits for the clock when all are spent.
+export async function nextCode(secret, lastStep) {
+  for (;;) {
+    const now = Date.now();
+    const current = Math.floor(now / 30000);
+    const earliest = Math.floor((now + 5000) / 30000) - 1;
+    const step = lastStep == null ? earliest : Math.max(earliest, lastStep + 1);
+    if (step <= current + 1) return { code: totpCode(secret, step), step };
+    await new Promise((resolve) => setTimeout(resolve, (step - 1) * 30000 - now + 200));
+  }
+}
+
+/// Logs in through both factors as a staff member does: the password, then (enrolling the
+/// authenticator from the key the page writes out, the first time) the app's code.
 export async function login(page, base, username, password) {
   await page.goto(`${base}/staff/login`);
   await page.fill("#username", username);
   await page.fill("#password", password);
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  if (!(await page.$("#code"))) return;
+  const key = `${base} ${username}`;
+  const shown = await page.$("#totp-secret");
+  if (shown) authenticators.set(key, { secret: base32Decode(await shown.textContent()), lastStep: null });
+  const auth = authenticators.get(key);
+  if (!auth) throw new Error(`${username}: a code is asked, but this process never enrolled the account`);
+  const { code, step } = await nextCode(auth.secret, auth.lastStep);
+  await page.fill("#code", code);
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/staff/login/totp'] button[type=submit]")]);
+  if (!(await page.$("#code"))) auth.lastStep = step;
 }
 
 export function cleanup(dir) {

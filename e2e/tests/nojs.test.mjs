@@ -64,6 +64,7 @@ test("without JavaScript a witness starts, writes, reads the replies and ends", 
   await expectAccessibleWithoutScript(witness, "witness home without JavaScript (fr)");
 
   // Start: the receipt code is shown, the address stays "/", the token is only in the form.
+  await witness.waitForTimeout(1100); // the start form's wait ticket matures (VIGIE_NOJS_WAIT_SECONDS=1)
   await submit(witness, "#start");
   assert.equal(new URL(witness.url()).pathname, "/");
   const receipt = (await witness.textContent("#receipt-code")).trim();
@@ -167,6 +168,7 @@ test("without JavaScript a witness starts, writes, reads the replies and ends", 
 
   // Quick exit without a script: a plain link to the neutral site, in the same tab.
   await witness.goto(base + "/");
+  await witness.waitForTimeout(1100); // the start form's wait ticket matures (VIGIE_NOJS_WAIT_SECONDS=1)
   await submit(witness, "#start");
   await witness.fill("#message", "Message juste avant de partir");
   await submit(witness, "#send-form button[value=send]");
@@ -187,6 +189,7 @@ test("a page drawn by the server for a conversation is taken over by the script 
   // The script does not arrive in time for the first page: the start form posts natively.
   await page.route("**/static/witness.js", (route) => route.abort());
   await page.goto(server.base + "/");
+  await page.waitForTimeout(1100);
   await submit(page, "#start");
   const token = await page.getAttribute("#send-form input[name=token]", "value");
   assert.ok(await page.isVisible("#refresh"));

@@ -59,6 +59,12 @@ pub enum AppError {
     Locked(&'static str),
     #[error("temporarily unavailable")]
     Unavailable,
+    /// The request body is larger than this route accepts (a photo over the size setting).
+    #[error("too large: {0}")]
+    TooLarge(&'static str),
+    /// The body is of a media type this route does not accept (by its bytes, not its label).
+    #[error("unsupported media type: {0}")]
+    UnsupportedMedia(&'static str),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -66,6 +72,17 @@ pub enum AppError {
 impl From<Invalid> for AppError {
     fn from(e: Invalid) -> Self {
         AppError::Invalid(e.code)
+    }
+}
+
+impl From<vigie_media::PhotoError> for AppError {
+    fn from(e: vigie_media::PhotoError) -> Self {
+        use vigie_media::PhotoError as P;
+        match e {
+            P::TooLarge => AppError::TooLarge(e.code()),
+            P::Unsupported => AppError::UnsupportedMedia(e.code()),
+            P::Empty | P::Corrupt | P::Dimensions => AppError::Invalid(e.code()),
+        }
     }
 }
 
@@ -113,6 +130,8 @@ impl AppError {
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Locked(_) => StatusCode::LOCKED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,7 +142,9 @@ impl AppError {
             | AppError::Invalid(code)
             | AppError::Conflict(code)
             | AppError::Unknown(code)
-            | AppError::Locked(code) => code,
+            | AppError::Locked(code)
+            | AppError::TooLarge(code)
+            | AppError::UnsupportedMedia(code) => code,
             AppError::RateLimited(_) => "rate-limited",
             AppError::TooEarly(_) => "proof-too-early",
             AppError::Busy(_) => "service-busy",

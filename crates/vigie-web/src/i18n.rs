@@ -23,6 +23,8 @@ const FR: &str = concat!(
     include_str!("../locales/fr-accounts.ftl"),
     "\n",
     include_str!("../locales/fr-security.ftl"),
+    "\n",
+    include_str!("../locales/fr-photos.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -36,6 +38,8 @@ const EN: &str = concat!(
     include_str!("../locales/en-accounts.ftl"),
     "\n",
     include_str!("../locales/en-security.ftl"),
+    "\n",
+    include_str!("../locales/en-photos.ftl"),
 );
 
 pub struct I18n {

@@ -313,7 +313,13 @@ mod tests {
     #[test]
     fn a_solved_challenge_verifies_and_a_wrong_nonce_does_not() {
         let now = from_millis(1_700_000_000_000);
-        let c = issue(&key(), &cheap(), Kind::Work, now, &mut StdRng::seed_from_u64(1));
+        let c = issue(
+            &key(),
+            &cheap(),
+            Kind::Work,
+            now,
+            &mut StdRng::seed_from_u64(1),
+        );
         assert_eq!(parse(&key(), &c.token).unwrap(), c);
         let nonce = solve(&c).unwrap();
         let good = attempt(&c.token, nonce, 64, 1).unwrap();
@@ -341,7 +347,13 @@ mod tests {
     #[test]
     fn forged_or_altered_tokens_are_refused() {
         let now = from_millis(1_700_000_000_000);
-        let c = issue(&key(), &cheap(), Kind::Work, now, &mut StdRng::seed_from_u64(2));
+        let c = issue(
+            &key(),
+            &cheap(),
+            Kind::Work,
+            now,
+            &mut StdRng::seed_from_u64(2),
+        );
         // Lowering the difficulty breaks the MAC.
         let lowered = c.token.replacen(".6.64.", ".0.64.", 1);
         assert_ne!(lowered, c.token);

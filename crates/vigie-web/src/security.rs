@@ -11,7 +11,7 @@ use axum::response::Response;
 use std::time::Instant;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                   connect-src 'self'; worker-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
                    base-uri 'none'; manifest-src 'self'";
 
 pub async fn headers(request: Request, next: Next) -> Response {

@@ -53,12 +53,38 @@
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = "#" + e.seq + " · " + S["staff-author-" + (e.kind === "message" ? e.author : "system")];
-    var p = document.createElement("p");
-    p.className = "body";
-    p.textContent = text;
     li.appendChild(who);
-    li.appendChild(p);
+    if (e.photo) {
+      li.appendChild(photo(e));
+    } else {
+      var p = document.createElement("p");
+      p.className = "body";
+      // A photo event whose image the retention purge deleted has neither body nor photo.
+      p.textContent = e.kind === "message" && e.body == null ? S["staff-photo-gone"] : text;
+      li.appendChild(p);
+    }
     $("thread").appendChild(li);
+  }
+
+  // A witness photo, fetched through the audited route; its size is known beforehand, so the
+  // thread does not jump when it loads.
+  function photo(e) {
+    var at = new Date(e.at);
+    var hh = ("0" + at.getHours()).slice(-2);
+    var mm = ("0" + at.getMinutes()).slice(-2);
+    var img = document.createElement("img");
+    img.className = "photo";
+    img.src = "/staff/photos/" + encodeURIComponent(e.photo.id);
+    img.width = e.photo.width;
+    img.height = e.photo.height;
+    img.alt = S["staff-photo-alt"].replace("{time}", lang === "fr" ? hh + " h " + mm : hh + ":" + mm);
+    img.decoding = "async";
+    var link = document.createElement("a");
+    link.href = img.src;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.appendChild(img);
+    return link;
   }
 
   function renderNotes(notes) {

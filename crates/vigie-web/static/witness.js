@@ -84,7 +84,7 @@
     if (e.seq > lastSeq) lastSeq = e.seq;
     var li;
     if (e.kind === "message") {
-      li = line(S["author-" + e.author], e.body || "", e.author);
+      li = line(S["author-" + e.author], e.photo ? S["photo-in-thread"] : e.body || "", e.author);
     } else if (e.kind === "officer_joined") {
       li = line(S["author-system"], S["event-officer-joined"], "system");
     } else if (e.kind === "closed") {
@@ -249,12 +249,47 @@
 
   // The page's forms post to "/" and work without this script; here they are intercepted and
   // the conversation goes through the API and the WebSocket instead.
+  // Starting needs a proof of work (memory-hard, a few seconds at most): a challenge from the
+  // server, solved by /static/pow-worker.js off the main thread, then sent with the request.
+  function solveChallenge(onProgress) {
+    return fetch("/api/v1/witness/challenge", { credentials: "omit", cache: "no-store", headers: { "Accept-Language": lang } })
+      .then(function (r) { if (!r.ok) throw new Error("challenge"); return r.json(); })
+      .then(function (c) {
+        return new Promise(function (resolve, reject) {
+          var worker;
+          try { worker = new Worker("/static/pow-worker.js"); } catch (e) { return reject(new Error("proof-unavailable")); }
+          worker.onmessage = function (m) {
+            var d = m.data || {};
+            if (typeof d.progress === "number") return onProgress(d.progress);
+            worker.terminate();
+            if (typeof d.nonce === "number") resolve({ challenge: c.challenge, nonce: d.nonce });
+            else reject(new Error("proof-unavailable"));
+          };
+          worker.onerror = function () { worker.terminate(); reject(new Error("proof-unavailable")); };
+          worker.postMessage({ challenge: c.challenge, difficulty: c.difficulty, memory_kib: c.memory_kib, iterations: c.iterations });
+        });
+      });
+  }
+
   $("start-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var button = $("start");
+    var progress = $("start-progress");
     button.disabled = true;
-    api("/api/v1/witness/conversations", { locale: lang }).then(function (r) {
+    showError($("start-error"), "");
+    progress.textContent = S["proof-working"];
+    progress.hidden = false;
+    solveChallenge(function (n) {
+      progress.textContent = (S["proof-working-progress"] || "").replace("{n}", String(n));
+    }).then(function (proof) {
+      return api("/api/v1/witness/conversations", { locale: lang, proof: proof });
+    }, function (e) {
+      var code = e && e.message === "proof-unavailable" ? "proof-unavailable" : "unavailable";
+      return { ok: false, status: 0, data: { error: { code: code } } };
+    }).then(function (r) {
       button.disabled = false;
+      progress.hidden = true;
+      progress.textContent = "";
       if (!r.ok) return showError($("start-error"), errorText(r.data));
       token = r.data.token;
       openChat(r.data.receipt_code);
@@ -329,6 +364,68 @@
       finish(true);
     });
   });
+
+  // Photos: chosen in the composer, checked for size here, sent as the file itself with the
+  // token and a client id (a retry after a dropped connection is stored once). Nothing is kept:
+  // no preview, no copy, the input is emptied once the upload is over.
+  var photoBox = $("photo-control");
+  var photoInput = $("photo");
+  var PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+  var photoMax = photoBox ? Number(photoBox.dataset.maxBytes) || 0 : 0;
+  function photoSize(bytes) {
+    var mib = bytes / 1048576;
+    if (mib >= 1) return S["photo-size-mib"].replace("{n}", (Math.floor(mib * 10) / 10).toLocaleString(lang));
+    return S["photo-size-kib"].replace("{n}", String(Math.floor(bytes / 1024)));
+  }
+  function photoStatus(text) { $("photo-status").textContent = text || ""; }
+  function photoDone(error) {
+    photoInput.disabled = false;
+    photoInput.value = "";
+    if (error) photoStatus("");
+    showError($("photo-error"), error);
+  }
+  function sendPhoto(file, clientId, tries) {
+    photoStatus(S[tries ? "photo-retrying" : "photo-sending"]);
+    photoInput.disabled = true;
+    fetch("/api/v1/witness/photos?client_id=" + encodeURIComponent(clientId), {
+      method: "POST",
+      headers: { "Content-Type": PHOTO_TYPES.indexOf(file.type) >= 0 ? file.type : "application/octet-stream", "Accept-Language": lang, Authorization: "Bearer " + token },
+      body: file,
+      credentials: "omit",
+      cache: "no-store",
+    }).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
+    }, function () {
+      return { ok: false, status: 0, data: null };
+    }).then(function (r) {
+      if (r.ok) {
+        photoDone("");
+        return photoStatus(S["photo-sent-status"]);
+      }
+      var code = r.data && r.data.error ? r.data.error.code : "unavailable";
+      // A passing failure: send the same file again under the same client id.
+      if ((r.status === 0 || r.status === 429 || r.status >= 500) && tries < 3) {
+        var wait = r.data && r.data.error && r.data.error.retry_after ? r.data.error.retry_after : Math.pow(2, tries + 1);
+        return setTimeout(function () { sendPhoto(file, clientId, tries + 1); }, 1000 * wait);
+      }
+      photoDone(r.status === 0 ? S["error-unavailable"] : errorText(r.data));
+      if (r.status === 401 || code === "conversation-closed") finish(true);
+    });
+  }
+  if (photoBox && photoInput) {
+    $("photo-hint").textContent = S["photo-hint"].replace("{size}", photoSize(photoMax));
+    photoBox.hidden = false;
+    photoInput.addEventListener("change", function () {
+      var file = photoInput.files && photoInput.files[0];
+      photoStatus("");
+      showError($("photo-error"), "");
+      if (!file || !token) return;
+      if (file.type && PHOTO_TYPES.indexOf(file.type) < 0) return photoDone(S["error-photo-type"]);
+      if (!file.size) return photoDone(S["error-photo-empty"]);
+      if (photoMax && file.size > photoMax) return photoDone(S["error-photo-too-large"]);
+      sendPhoto(file, newClientId(), 0);
+    });
+  }
 
   var receipt = $("receipt");
   receipt.addEventListener("input", function () { receipt.removeAttribute("aria-invalid"); });

@@ -81,6 +81,29 @@ enum StaffCommand {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Set a new password (read from standard input, first line) and end the account's
+    /// sessions; also lifts a lockout. For an operator with shell access, e.g. a locked-out
+    /// sole admin.
+    Password {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account: it can no longer log in, and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Clear the account's second factor (a lost phone): it enrols a new one at its next
+    /// login; its sessions end.
+    ResetTotp {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -93,6 +116,16 @@ fn parse_role(raw: &str) -> Result<Role, String> {
     Role::parse(raw).map_err(|_| {
         "one of: operator, supervisor, analyst, investigator, auditor, admin".to_owned()
     })
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[tokio::main]
@@ -151,31 +184,48 @@ async fn run() -> anyhow::Result<()> {
             }
             vigie::serve(&config, store, demo, vigie::shutdown_signal()).await
         }
-        Command::Staff {
-            command:
+        Command::Staff { command } => {
+            let message = match command {
                 StaffCommand::Add {
                     role,
                     username,
                     departements,
                     unit,
-                },
-        } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            vigie::staff_cli::add(
-                store.as_dyn(),
-                role,
-                &username,
-                password,
-                &departements,
-                unit.as_deref(),
-            )
-            .await?;
-            println!("account {username} created ({})", role.as_str());
+                } => {
+                    let password = read_password()?;
+                    vigie::staff_cli::add(
+                        store.as_dyn(),
+                        role,
+                        &username,
+                        &password,
+                        &departements,
+                        unit.as_deref(),
+                    )
+                    .await?;
+                    format!("account {username} created ({})", role.as_str())
+                }
+                StaffCommand::Password { username } => {
+                    let password = read_password()?;
+                    vigie::staff_cli::set_password(store.as_dyn(), &username, &password).await?;
+                    format!("password of {username} changed; its sessions were ended")
+                }
+                StaffCommand::Disable { username } => {
+                    vigie::staff_cli::set_disabled(store.as_dyn(), &username, true).await?;
+                    format!("account {username} disabled; its sessions were ended")
+                }
+                StaffCommand::Enable { username } => {
+                    vigie::staff_cli::set_disabled(store.as_dyn(), &username, false).await?;
+                    format!("account {username} enabled")
+                }
+                StaffCommand::ResetTotp { username } => {
+                    vigie::staff_cli::reset_totp(store.as_dyn(), &username).await?;
+                    format!(
+                        "second factor of {username} cleared: it enrols again at its next login; \
+                         its sessions were ended"
+                    )
+                }
+            };
+            println!("{message}");
             store.close().await;
             Ok(())
         }

@@ -1,4 +1,5 @@
-//! Staff accounts from the command line, and the demo accounts.
+//! Staff accounts from the command line (creation, and the way back for an operator with shell
+//! access: password, disable, enable, second-factor reset), and the demo accounts.
 
 use anyhow::{bail, Context};
 use rand::rngs::OsRng;
@@ -18,11 +19,7 @@ pub async fn add(
 ) -> anyhow::Result<StaffId> {
     let username = Username::parse(username)
         .map_err(|_| anyhow::anyhow!("invalid username: 3 to 32 characters among a-z 0-9 . _ -"))?;
-    let password = Password::parse(password).map_err(|e| match e.code {
-        "password-too-short" => anyhow::anyhow!("password too short: at least 12 characters"),
-        "password-too-long" => anyhow::anyhow!("password too long: at most 256 characters"),
-        _ => anyhow::anyhow!("password too weak"),
-    })?;
+    let password = policy(password)?;
     let departements: Vec<DepartementCode> = departements
         .iter()
         .flat_map(|d| d.split(','))
@@ -71,6 +68,56 @@ pub async fn add(
         Err(StoreError::Conflict(_)) => bail!("the username {} is taken", username.as_str()),
         Err(e) => Err(e).context("creating the account"),
     }
+}
+
+/// The account named `username`, or an error an operator reads.
+async fn account(store: &dyn Store, username: &str) -> anyhow::Result<StaffId> {
+    let name = Username::parse(username)
+        .map_err(|_| anyhow::anyhow!("invalid username: 3 to 32 characters among a-z 0-9 . _ -"))?;
+    Ok(store
+        .staff_by_username(&name)
+        .await?
+        .with_context(|| format!("no account is named {}", name.as_str()))?
+        .id)
+}
+
+fn policy(password: &str) -> anyhow::Result<Password> {
+    Password::parse(password).map_err(|e| match e.code {
+        "password-too-short" => anyhow::anyhow!("password too short: at least 12 characters"),
+        "password-too-long" => anyhow::anyhow!("password too long: at most 256 characters"),
+        _ => anyhow::anyhow!("password too weak"),
+    })
+}
+
+/// Sets a new password and ends every session of the account (audited, by nobody: the shell).
+/// Also clears failed attempts, so it lifts a lockout.
+pub async fn set_password(store: &dyn Store, username: &str, password: &str) -> anyhow::Result<()> {
+    let password = policy(password)?;
+    let id = account(store, username).await?;
+    let hash = hash_password(password.expose(), &mut OsRng).map_err(|e| anyhow::anyhow!(e))?;
+    store
+        .change_password(id, &hash, None, None, SystemClock.now())
+        .await
+        .context("changing the password")
+}
+
+/// Disables (ending its sessions) or enables an account.
+pub async fn set_disabled(store: &dyn Store, username: &str, disabled: bool) -> anyhow::Result<()> {
+    let id = account(store, username).await?;
+    store
+        .set_staff_disabled(id, disabled, None, SystemClock.now())
+        .await
+        .context("changing the account")
+}
+
+/// Clears the account's second factor (it enrols again at its next login) and ends its
+/// sessions.
+pub async fn reset_totp(store: &dyn Store, username: &str) -> anyhow::Result<()> {
+    let id = account(store, username).await?;
+    store
+        .reset_totp(id, None, SystemClock.now())
+        .await
+        .context("clearing the second factor")
 }
 
 /// The demo accounts: one per role (two operators, to try a race). They exist only in the demo

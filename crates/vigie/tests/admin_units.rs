@@ -344,13 +344,18 @@ fn start_demo(dir: &std::path::Path) -> (Child, String) {
     (child, format!("http://{addr}"))
 }
 
-async fn demo_admin(base: &str) -> String {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/v1/staff/login"))
-        .json(&serde_json::json!({ "username": "admin", "password": "vigie-demo-admin" }))
-        .send()
-        .await
-        .unwrap();
+/// The demo admin's session, through both factors (the first login enrols an authenticator; the
+/// harness remembers it for the demo's data directory).
+async fn demo_admin(base: &str, dir: &std::path::Path) -> String {
+    let scope = format!("demo:{}", dir.display());
+    let r = common::login_at(
+        &reqwest::Client::new(),
+        base,
+        &scope,
+        "admin",
+        "vigie-demo-admin",
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let cookie = r
         .headers()
@@ -375,7 +380,7 @@ fn unit_count(body: &str) -> usize {
 async fn the_demo_routing_table_serves_every_departement() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = start_demo(dir.path());
-    let cookie = demo_admin(&base).await;
+    let cookie = demo_admin(&base, dir.path()).await;
     let codes: Vec<String> = include_str!("../data/departements.csv")
         .lines()
         .skip(1)
@@ -494,7 +499,7 @@ async fn the_demo_routing_table_serves_every_departement() {
     child.kill().unwrap();
     child.wait().unwrap();
     let (mut again, base) = start_demo(dir.path());
-    let cookie = demo_admin(&base).await;
+    let cookie = demo_admin(&base, dir.path()).await;
     assert_eq!(
         unit_count(&get(&base, Some(&cookie), "/staff/units").await.body),
         count

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 const TASKS: usize = 50;
-const OPENS_PER_TASK: usize = 5;
-const SENDS_PER_TASK: usize = 15;
+const OPENS_PER_TASK: usize = 7;
+const SENDS_PER_TASK: usize = 13;
 const ADDRESS_BURST: usize = 3;
 const GLOBAL_PER_MINUTE: usize = 60;
 const MESSAGE_BURST: usize = 5;
@@ -56,14 +56,21 @@ async fn answer(r: reqwest::Response) -> Answer {
     }
 }
 
-/// Opens a conversation as a browser behind the trusted proxy at `ip` would.
+/// Opens a conversation as a browser behind the trusted proxy at `ip` would, with a freshly
+/// solved proof of work.
 async fn open(server: &Server, ip: &str) -> Answer {
+    let proof = server.proof().await;
+    open_with(server, ip, proof).await
+}
+
+/// Opens with the given proof (`null`: none).
+async fn open_with(server: &Server, ip: &str, proof: Value) -> Answer {
     let r = server
         .http
         .post(server.url("/api/v1/witness/conversations"))
         .header("x-forwarded-for", ip)
         .header("accept-language", "en")
-        .json(&json!({ "locale": "fr" }))
+        .json(&json!({ "locale": "fr", "proof": proof }))
         .send()
         .await
         .unwrap();
@@ -100,6 +107,8 @@ struct Tally {
     opened: usize,
     open_rate_limited: usize,
     open_busy: usize,
+    /// Openings without a proof, or with one already spent: refused before any limit.
+    open_unproven: usize,
     sent: usize,
     send_rate_limited: usize,
 }
@@ -129,6 +138,7 @@ fn count_open(tally: &mut Tally, a: &Answer, tokens: &mut Vec<String>) {
             assert!(a.retry_after.unwrap_or(0) >= 1, "Retry-After on a 503");
             tally.open_busy += 1;
         }
+        (422, Some("proof-required")) | (409, Some("proof-spent")) => tally.open_unproven += 1,
         _ => panic!("unexpected answer to an opening: {} {}", a.status, a.body),
     }
 }
@@ -137,8 +147,17 @@ async fn attacker(server: Arc<Server>, n: usize) -> Tally {
     let ip = format!("10.66.{}.{}", n / 200, n % 200 + 1);
     let mut tally = Tally::default();
     let mut tokens = Vec::new();
-    for _ in 0..OPENS_PER_TASK {
-        let a = open(&server, &ip).await;
+    let mut last_proof = Value::Null;
+    for i in 0..OPENS_PER_TASK {
+        // Some attempts skip the proof of work, or replay one already used.
+        let a = match i {
+            1 => open_with(&server, &ip, last_proof.clone()).await,
+            3 => open_with(&server, &ip, Value::Null).await,
+            _ => {
+                last_proof = server.proof().await;
+                open_with(&server, &ip, last_proof.clone()).await
+            }
+        };
         count_open(&mut tally, &a, &mut tokens);
     }
     assert!(
@@ -275,6 +294,7 @@ async fn a_flood_of_fake_witnesses_is_held_and_a_genuine_one_gets_through() {
         total.opened += t.opened;
         total.open_rate_limited += t.open_rate_limited;
         total.open_busy += t.open_busy;
+        total.open_unproven += t.open_unproven;
         total.sent += t.sent;
         total.send_rate_limited += t.send_rate_limited;
     }
@@ -290,6 +310,7 @@ async fn a_flood_of_fake_witnesses_is_held_and_a_genuine_one_gets_through() {
         total.opened
             + total.open_rate_limited
             + total.open_busy
+            + total.open_unproven
             + total.sent
             + total.send_rate_limited,
         1000
@@ -307,6 +328,8 @@ async fn a_flood_of_fake_witnesses_is_held_and_a_genuine_one_gets_through() {
         "the per-address limit was reached"
     );
     assert!(total.send_rate_limited > 0, "the message limit was reached");
+    // Every task skipped the proof once and replayed one once: all refused.
+    assert_eq!(total.open_unproven, TASKS * 2);
     // At most the burst (plus refills) per conversation.
     let per_conversation =
         MESSAGE_BURST + (elapsed * MESSAGE_PER_MINUTE as f64 / 60.0).ceil() as usize;

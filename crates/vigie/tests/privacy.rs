@@ -13,6 +13,37 @@ use tokio_tungstenite::tungstenite::Message;
 const UA: &str = "Mozilla/5.0 (Linux; Android 14; TEMOIN-UA-9d1c) Mobile";
 const IP: &str = "198.51.100.77";
 const WORDS: &str = "vendeur-secret-ruedesLilas";
+/// Planted in a photo's metadata, and the client id it is sent under.
+const PHOTO_WORDS: [&str; 3] = [
+    "Appareil-Gecko-5521",
+    "Auteur-Marmotte-0384",
+    "Note-Photo-Harfang-7209",
+];
+const PHOTO_CID: &str = "photo-cid-7f3a91";
+
+/// A JPEG carrying a GPS position, a camera, an author and a comment, as a phone writes them.
+fn phone_photo(dir: &std::path::Path) -> Vec<u8> {
+    let path = dir.join("phone.jpg");
+    image::RgbImage::from_fn(160, 120, |x, y| image::Rgb([x as u8, y as u8, 128]))
+        .save_with_format(&path, image::ImageFormat::Jpeg)
+        .unwrap();
+    let out = std::process::Command::new("exiftool")
+        .args([
+            "-GPSLatitude=48.8566",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=2.3522",
+            "-GPSLongitudeRef=E",
+            &format!("-Make={}", PHOTO_WORDS[0]),
+            &format!("-XMP:Creator={}", PHOTO_WORDS[1]),
+            &format!("-Comment={}", PHOTO_WORDS[2]),
+            "-overwrite_original",
+        ])
+        .arg(&path)
+        .output()
+        .expect("exiftool is installed (Debian: libimage-exiftool-perl)");
+    assert!(out.status.success());
+    std::fs::read(&path).unwrap()
+}
 
 #[tokio::test]
 async fn a_full_session_leaves_no_ip_user_agent_or_witness_words_in_logs() {
@@ -26,8 +57,9 @@ async fn a_full_session_leaves_no_ip_user_agent_or_witness_words_in_logs() {
             .header("referer", "https://example.org/from-a-leaky-page")
     };
 
+    let proof = server.proof().await;
     let r = fwd(http.post(server.url("/api/v1/witness/conversations")))
-        .json(&json!({"locale": "fr"}))
+        .json(&json!({"locale": "fr", "proof": proof}))
         .send()
         .await
         .unwrap();
@@ -76,6 +108,37 @@ async fn a_full_session_leaves_no_ip_user_agent_or_witness_words_in_logs() {
     .unwrap();
     until(&mut ws, |f| f["type"] == "ack").await;
     officer.say(&id, "o", "Merci").await;
+    // A photo from the phone, then a refused one (a text file labelled as a JPEG): neither its
+    // metadata nor its words may be logged. The officer looks at the accepted one.
+    let work = tempfile::tempdir().unwrap();
+    let r = fwd(http.post(server.url(&format!("/api/v1/witness/photos?client_id={PHOTO_CID}"))))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(phone_photo(work.path()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let photo = r.json::<serde_json::Value>().await.unwrap()["photo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = fwd(http.post(server.url("/api/v1/witness/photos?client_id=photo-bad")))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(format!("{WORDS} {}", PHOTO_WORDS.join(" ")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = server
+        .http
+        .get(server.url(&format!("/staff/photos/{photo}")))
+        .header("cookie", &officer.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     // Resume with the receipt code, then end.
     fwd(http.post(server.url("/api/v1/witness/resume")))
         .json(&json!({"receipt_code": receipt}))
@@ -97,6 +160,12 @@ async fn a_full_session_leaves_no_ip_user_agent_or_witness_words_in_logs() {
         &receipt,
         &receipt.replace(' ', ""),
         &token,
+        PHOTO_WORDS[0],
+        PHOTO_WORDS[1],
+        PHOTO_WORDS[2],
+        PHOTO_CID,
+        "48.8566",
+        &photo,
     ] {
         assert!(!log.contains(needle), "the log contains {needle:?}:\n{log}");
     }
@@ -334,12 +403,8 @@ async fn every_response_carries_the_security_headers() {
     }
     // Staff cookies are HttpOnly, Secure and SameSite=Strict.
     let r = server
-        .http
-        .post(server.url("/api/v1/staff/login"))
-        .json(&json!({"username": "agent.headers", "password": "agent.headers-secret-password"}))
-        .send()
-        .await
-        .unwrap();
+        .login_response("agent.headers", "agent.headers-secret-password")
+        .await;
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(flag), "{cookie}");

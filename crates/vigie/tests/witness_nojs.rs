@@ -174,7 +174,14 @@ async fn a_witness_without_javascript_chats_through_plain_forms() {
     assert!(!home.contains(" disabled>"), "a button waits for a script");
 
     // Start: the page answers with the receipt code, once, and the token in a hidden field.
-    let started = post(&server, &http, "/", &[("action", "start")]).await;
+    let ticket = hidden(&home, "ticket").expect("the start form's wait ticket");
+    let started = post(
+        &server,
+        &http,
+        "/",
+        &[("action", "start"), ("ticket", &ticket)],
+    )
+    .await;
     assert_eq!(started.status, 201);
     let receipt = text_of(&started.page, "receipt-code");
     let groups: Vec<&str> = receipt.split(' ').collect();

@@ -305,7 +305,8 @@ async fn disseminate_page(
         .events_after(report.conversation, 0, 500)
         .await?
         .into_iter()
-        .filter(|e| e.kind == vigie_domain::EventKind::Message)
+        // Dossiers are sanitised text: a photo is never an excerpt.
+        .filter(|e| e.kind == vigie_domain::EventKind::Message && e.photo.is_none())
         .map(|e| ExcerptChoice {
             seq: e.seq,
             author: t.choice("excerpt-author", e.author.as_str()),

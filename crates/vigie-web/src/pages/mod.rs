@@ -1,6 +1,7 @@
 //! Server-rendered pages: the witness page and the staff console. Pages hold no logic of their
 //! own: the browser talks to the same JSON API as any other client.
 
+mod accounts;
 mod admin;
 mod chain;
 mod dossiers;
@@ -28,11 +29,12 @@ pub fn router() -> Router<AppState> {
         .route("/staff/lang/{to}", get(staff::switch_language))
         .route("/staff/console", get(staff::console))
         .route("/staff/conversations/{id}", get(staff::conversation))
+        .route("/staff/photos/{id}", get(crate::staff::photos::view))
         .route("/staff/reports", get(staff::inbox))
         .route("/staff/reports/{id}", get(staff::report))
         .route("/staff/reports/{id}/{action}", post(staff::analysis_action))
         .route("/staff/audit", get(staff::audit))
-        .route("/staff/accounts", get(staff::accounts))
+        .merge(accounts::router())
         .merge(admin::router())
         .merge(dossiers::router())
         .merge(chain::router())
@@ -48,11 +50,19 @@ pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
 /// The strings a page's script needs, as JSON safe to embed in a `<script type="application/json">`.
 pub fn script_strings(tr: &Tr, keys: &[&str], prefixes: &[&str]) -> String {
     // Messages with variables keep a `{name}` placeholder that the script fills in.
-    let placeholders: Vec<(&str, String)> =
-        ["duration", "count", "version", "departement", "state", "n"]
-            .iter()
-            .map(|n| (*n, format!("{{{n}}}")))
-            .collect();
+    let placeholders: Vec<(&str, String)> = [
+        "duration",
+        "count",
+        "version",
+        "departement",
+        "state",
+        "n",
+        "size",
+        "time",
+    ]
+    .iter()
+    .map(|n| (*n, format!("{{{n}}}")))
+    .collect();
     let mut map = serde_json::Map::new();
     for key in keys {
         map.insert(

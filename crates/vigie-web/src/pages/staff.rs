@@ -1,13 +1,11 @@
 //! The staff console pages. Each page's extractor states the permission it needs.
 
 use super::{human_time, render, script_strings};
-use crate::auth::{
-    cookie, same, set_cookie, Admin, Analyst, Auditor, Officer, Staff, SESSION_COOKIE,
-};
+use crate::auth::{cookie, same, set_cookie, Analyst, Auditor, Officer, Staff, SESSION_COOKIE};
 use crate::crypto::new_token;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr, LANG_COOKIE};
-use crate::staff::login_with_password;
+use crate::staff::{password_step, PasswordStep};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -23,7 +21,7 @@ use vigie_domain::report::{
 use vigie_domain::{CloseOutcome, ConversationId, Locale, Permission, ReportId, ReportState, Role};
 use vigie_store::{CaseReader, RoutedReport};
 
-const LOGIN_COOKIE: &str = "vigie_login";
+pub(super) const LOGIN_COOKIE: &str = "vigie_login";
 
 pub struct NavLink {
     pub(crate) href: &'static str,
@@ -87,7 +85,7 @@ pub(crate) fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
 }
 
 /// Where each role starts.
-fn home_of(role: Role) -> &'static str {
+pub(super) fn home_of(role: Role) -> &'static str {
     match role {
         Role::Operator | Role::Supervisor => "/staff/console",
         Role::Analyst => "/staff/reports",
@@ -155,7 +153,7 @@ struct LoginPage {
     demo: bool,
 }
 
-fn login_form(
+pub(super) fn login_form(
     state: &AppState,
     t: Tr,
     status: StatusCode,
@@ -223,19 +221,24 @@ pub async fn login_submit(
             form.username,
         );
     }
-    match login_with_password(&state, &form.username, &form.password).await {
-        Ok(outcome) => (
-            StatusCode::SEE_OTHER,
-            AppendHeaders([
-                (SET_COOKIE, outcome.cookie),
-                (
-                    SET_COOKIE,
-                    set_cookie(LOGIN_COOKIE, "", state.settings.cookie_secure, Some(0)),
-                ),
-                (LOCATION, home_of(outcome.role).to_owned()),
-            ]),
-        )
-            .into_response(),
+    // The password is right: the second step asks for the code (enrolling first if need be).
+    match password_step(&state, &form.username, &form.password, None).await {
+        Ok(PasswordStep::LoggedIn(outcome)) => super::accounts::logged_in(&state, outcome),
+        Ok(PasswordStep::CodeRequired { pending }) => {
+            super::accounts::code_page(&state, t, StatusCode::OK, pending, None, None)
+        }
+        Ok(PasswordStep::Enrol {
+            pending,
+            secret,
+            username,
+        }) => super::accounts::code_page(
+            &state,
+            t,
+            StatusCode::OK,
+            pending,
+            Some((secret, username)),
+            None,
+        ),
         Err(e) => {
             let message = t.get(&format!("error-{}", e.code()));
             login_form(&state, t, e.status(), Some(message), form.username)
@@ -292,6 +295,8 @@ const CONSOLE_KEYS: &[&str] = &[
     "closed-done",
     "case-closed",
     "sending",
+    "staff-photo-alt",
+    "staff-photo-gone",
 ];
 
 fn console_strings(t: &Tr) -> String {
@@ -804,45 +809,6 @@ pub async fn audit(
             })
             .collect(),
         query,
-        t,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "staff_accounts.html")]
-struct AccountsPage {
-    t: Tr,
-    me: Option<Me>,
-    path: &'static str,
-    rows: Vec<(String, String, String, String)>,
-}
-
-pub async fn accounts(
-    State(state): State<AppState>,
-    Lang(locale): Lang,
-    Admin(staff): Admin,
-) -> Result<Html<String>, AppError> {
-    let t = state.tr(locale);
-    let rows = state
-        .store
-        .list_staff()
-        .await?
-        .into_iter()
-        .map(|a| {
-            let deps: Vec<String> = a.departements.iter().map(ToString::to_string).collect();
-            let locked = a.failed_logins >= crate::auth::MAX_FAILED_LOGINS;
-            (
-                a.username,
-                t.choice("role", a.role.as_str()),
-                deps.join(", "),
-                t.get(if locked { "yes" } else { "no" }),
-            )
-        })
-        .collect();
-    render(&AccountsPage {
-        me: Some(me(&t, &staff, "/staff/accounts")),
-        path: "/staff/accounts",
-        rows,
         t,
     })
 }

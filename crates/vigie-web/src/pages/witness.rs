@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::limits::ClientAddress;
 use crate::witness::{api, Witness};
-use crate::AppState;
+use crate::{pow, AppState};
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
@@ -42,6 +42,10 @@ struct WitnessPage {
     resume_error: Option<String>,
     /// What the witness typed in the receipt field, given back with the error.
     receipt_input: String,
+    /// The start form's wait ticket (the proof of work's equivalent without JavaScript).
+    ticket: String,
+    /// The largest photo accepted, for the photo control's own check (`witness_photo.html`).
+    photo_max_bytes: usize,
 }
 
 /// One conversation, drawn by the server.
@@ -89,10 +93,28 @@ const SCRIPT_KEYS: &[&str] = &[
     "sending",
     "sent",
     "end-confirm",
+    "proof-working",
+    "proof-working-progress",
+    "photo-hint",
+    "photo-sending",
+    "photo-sent-status",
+    "photo-in-thread",
+    "photo-retrying",
+    "photo-size-mib",
+    "photo-size-kib",
 ];
 
-fn intro(t: Tr) -> WitnessPage {
+fn intro(state: &AppState, t: Tr) -> WitnessPage {
     let strings = script_strings(&t, SCRIPT_KEYS, &["error-"]);
+    let ticket = state.with_rng(|rng| {
+        pow::issue(
+            &state.secret,
+            &state.settings.pow,
+            pow::Kind::Wait,
+            state.clock.now(),
+            rng,
+        )
+    });
     WitnessPage {
         t,
         strings,
@@ -100,6 +122,8 @@ fn intro(t: Tr) -> WitnessPage {
         start_error: None,
         resume_error: None,
         receipt_input: String::new(),
+        ticket: ticket.token,
+        photo_max_bytes: state.settings.photo_max_bytes,
     }
 }
 
@@ -107,7 +131,7 @@ pub async fn page(
     State(state): State<AppState>,
     Lang(locale): Lang,
 ) -> Result<Html<String>, AppError> {
-    render(&intro(state.tr(locale)))
+    render(&intro(&state, state.tr(locale)))
 }
 
 /// The fields of every witness form; each action reads the ones it needs.
@@ -123,6 +147,8 @@ pub struct WitnessForm {
     body: String,
     #[serde(default)]
     receipt_code: String,
+    #[serde(default)]
+    ticket: String,
 }
 
 type PageResponse = Result<(StatusCode, Html<String>), AppError>;
@@ -145,10 +171,10 @@ pub async fn form(
     }
     let t = state.tr(locale);
     let Ok(Form(form)) = form else {
-        return refused_intro(t, StatusCode::BAD_REQUEST, "nojs-form-invalid");
+        return refused_intro(&state, t, StatusCode::BAD_REQUEST, "nojs-form-invalid");
     };
     match form.action.as_str() {
-        "start" => start(&state, t, locale, &client).await,
+        "start" => start(&state, t, locale, &client, &form.ticket).await,
         "resume" => resume(&state, t, &form.receipt_code).await,
         "send" | "refresh" | "end" | "end_confirmed" => {
             let witness = match Witness::from_token(&state, form.token.trim()).await {
@@ -156,7 +182,7 @@ pub async fn form(
                 // Replaced by a resume elsewhere, ended, or never valid: back to the start, where
                 // the receipt code opens the conversation again.
                 Err(AppError::Unauthorized) => {
-                    return refused_intro(t, StatusCode::UNAUTHORIZED, "nojs-token-gone")
+                    return refused_intro(&state, t, StatusCode::UNAUTHORIZED, "nojs-token-gone")
                 }
                 Err(e) => return Err(e),
             };
@@ -166,29 +192,29 @@ pub async fn form(
                 "refresh" => {
                     let mut view = chat(&state, &t, &witness.conversation, token).await?;
                     view.keep_draft(&form.body);
-                    show(t, view, StatusCode::OK)
+                    show(&state, t, view, StatusCode::OK)
                 }
                 "end" => {
                     let mut view = chat(&state, &t, &witness.conversation, token).await?;
                     view.keep_draft(&form.body);
                     view.confirm_end = !view.ended;
-                    show(t, view, StatusCode::OK)
+                    show(&state, t, view, StatusCode::OK)
                 }
                 _ => end(&state, t, witness).await,
             }
         }
-        _ => refused_intro(t, StatusCode::BAD_REQUEST, "nojs-form-invalid"),
+        _ => refused_intro(&state, t, StatusCode::BAD_REQUEST, "nojs-form-invalid"),
     }
 }
 
-fn show(t: Tr, view: ChatView, status: StatusCode) -> PageResponse {
-    let mut page = intro(t);
+fn show(state: &AppState, t: Tr, view: ChatView, status: StatusCode) -> PageResponse {
+    let mut page = intro(state, t);
     page.chat = Some(view);
     Ok((status, render(&page)?))
 }
 
-fn refused_intro(t: Tr, status: StatusCode, key: &str) -> PageResponse {
-    let mut page = intro(t);
+fn refused_intro(state: &AppState, t: Tr, status: StatusCode, key: &str) -> PageResponse {
+    let mut page = intro(state, t);
     page.start_error = Some(page.t.get(key));
     Ok((status, render(&page)?))
 }
@@ -200,13 +226,42 @@ impl ChatView {
     }
 }
 
-/// Opens a conversation in the page's language, through the API's own core and limits.
-async fn start(state: &AppState, t: Tr, locale: Locale, client: &ClientAddress) -> PageResponse {
-    let opened = match api::open(state, client, locale).await {
+/// Opens a conversation in the page's language, through the API's own core and limits, once
+/// the page's wait ticket has matured. A ticket already used (the browser re-posting the start
+/// form on Back) opens nothing: the page says so, and shows no conversation.
+async fn start(
+    state: &AppState,
+    t: Tr,
+    locale: Locale,
+    client: &ClientAddress,
+    ticket: &str,
+) -> PageResponse {
+    let proof = api::Proof::Wait {
+        ticket: ticket.trim(),
+    };
+    let opened = match api::open(state, client, locale, proof).await {
         Ok(opened) => opened,
         Err(e @ (AppError::RateLimited(_) | AppError::Busy(_))) => {
             let key = format!("error-{}", e.code());
-            return refused_intro(t, e.status(), &key);
+            return refused_intro(state, t, e.status(), &key);
+        }
+        Err(AppError::TooEarly(seconds)) => {
+            // Keep the same ticket: the wait counts from when the page was first shown.
+            let mut page = intro(state, t);
+            page.ticket = ticket.trim().to_owned();
+            let text = page
+                .t
+                .with("proof-wait", &[("seconds", seconds.to_string())]);
+            page.start_error = Some(text);
+            return Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)?));
+        }
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {
+            let key = match e.code() {
+                "proof-spent" => "proof-spent",
+                "proof-expired" => "proof-expired",
+                _ => "nojs-form-invalid",
+            };
+            return refused_intro(state, t, e.status(), key);
         }
         Err(e) => return Err(e),
     };
@@ -215,7 +270,7 @@ async fn start(state: &AppState, t: Tr, locale: Locale, client: &ClientAddress) 
         .conversation;
     let mut view = chat(state, &t, &conversation, opened.token).await?;
     view.receipt = Some(opened.receipt.grouped());
-    show(t, view, StatusCode::CREATED)
+    show(state, t, view, StatusCode::CREATED)
 }
 
 /// Opens the conversation of a receipt code with a new token, through the API's own core.
@@ -224,10 +279,10 @@ async fn resume(state: &AppState, t: Tr, raw: &str) -> PageResponse {
         Ok((_, token)) => {
             let conversation = Witness::from_token(state, &token).await?.conversation;
             let view = chat(state, &t, &conversation, token).await?;
-            show(t, view, StatusCode::OK)
+            show(state, t, view, StatusCode::OK)
         }
         Err(AppError::Unknown(_)) => {
-            let mut page = intro(t);
+            let mut page = intro(state, t);
             page.resume_error = Some(page.t.get("error-receipt-unknown"));
             page.receipt_input = raw.chars().take(24).collect();
             Ok((StatusCode::NOT_FOUND, render(&page)?))
@@ -250,7 +305,7 @@ async fn send(
             // Read again: the message may have answered a follow-up question.
             let conversation = conversation_now(state, &witness).await?;
             let view = chat(state, &t, &conversation, token).await?;
-            show(t, view, StatusCode::OK)
+            show(state, t, view, StatusCode::OK)
         }
         Err(
             e @ (AppError::Invalid(_)
@@ -261,7 +316,7 @@ async fn send(
             let mut view = chat(state, &t, &witness.conversation, token).await?;
             view.keep_draft(&form.body);
             view.send_error = Some(t.get(&format!("error-{}", e.code())));
-            show(t, view, e.status())
+            show(state, t, view, e.status())
         }
         Err(e) => Err(e),
     }
@@ -280,7 +335,7 @@ async fn end(state: &AppState, t: Tr, witness: Witness) -> PageResponse {
     let mut view = chat(state, &t, &conversation, String::new()).await?;
     view.can_write = false;
     view.ended = true;
-    show(t, view, StatusCode::OK)
+    show(state, t, view, StatusCode::OK)
 }
 
 /// The conversation as the store has it now (the witness's copy was read before the change).
@@ -322,7 +377,10 @@ async fn chat(
             (EventKind::Message, author) => (
                 author.as_str(),
                 t.get(&format!("author-{}", author.as_str())),
-                e.body.clone().unwrap_or_default(),
+                match e.photo {
+                    Some(_) => t.get("photo-in-thread"),
+                    None => e.body.clone().unwrap_or_default(),
+                },
             ),
             (EventKind::OfficerJoined, _) => (
                 "system",

@@ -1,7 +1,7 @@
 //! An officer's work on a case: the queue, taking, the thread, notes, the report, the end.
 //! Every handler obtains a capability (`AssignedCase` or `CaseReader`) before touching content.
 
-use super::{StaffEvent, StaffNote};
+use super::StaffNote;
 use crate::auth::Officer;
 use crate::error::AppError;
 use crate::{ApiJson, AppState};
@@ -192,11 +192,12 @@ pub async fn show(
         let page = state.store.events_after(id, after, 1000).await?;
         let done = page.len() < 1000;
         after = page.last().map_or(after, |e| e.seq);
-        events.extend(page.into_iter().map(StaffEvent::from));
+        events.extend(page);
         if done {
             break;
         }
     }
+    let events = super::photos::staff_events(&state, events).await?;
     let notes: Vec<StaffNote> = state
         .store
         .notes(&reader)
@@ -239,13 +240,8 @@ pub async fn events(
         state.clock.now(),
     )
     .await?;
-    let events: Vec<StaffEvent> = state
-        .store
-        .events_after(id, q.after, 500)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let found = state.store.events_after(id, q.after, 500).await?;
+    let events = super::photos::staff_events(&state, found).await?;
     Ok(Json(json!({ "events": events })))
 }
 

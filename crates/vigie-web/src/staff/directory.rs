@@ -1,8 +1,8 @@
-//! Reads outside the live chat: the gazetteer, the analyst's inbox and report view, the audit
-//! log (no case content) and the list of accounts (no case content).
+//! Reads outside the live chat: the gazetteer, the analyst's inbox and report view, and the
+//! audit log (no case content). The list of accounts lives with the account life cycle.
 
 use super::cases::report_view;
-use crate::auth::{Admin, Analyst, Auditor, Staff};
+use crate::auth::{Analyst, Auditor, Staff};
 use crate::error::AppError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -211,20 +211,6 @@ pub async fn audit(
         .map(|a| json!({ "id": a.id, "at": rfc3339(a.at), "actor": a.actor, "action": a.action, "target": a.target, "purpose": a.purpose }))
         .collect();
     Ok(Json(json!({ "entries": entries })))
-}
-
-pub async fn accounts(
-    State(state): State<AppState>,
-    _admin: Admin,
-) -> Result<Json<Value>, AppError> {
-    let accounts: Vec<Value> = state
-        .store
-        .list_staff()
-        .await?
-        .into_iter()
-        .map(|a| json!({ "username": a.username, "role": a.role, "departements": a.departements, "locked": a.failed_logins >= crate::auth::MAX_FAILED_LOGINS }))
-        .collect();
-    Ok(Json(json!({ "accounts": accounts })))
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! The staff JSON API under `/api/v1/staff/`: sessions, the queue, cases, reports, the
 //! gazetteer, the audit log and accounts. The console pages use it.
 
+pub(crate) mod accounts;
 mod analysis;
 mod cases;
 mod directory;
+mod pending;
+pub(crate) mod photos;
 mod session;
 mod ws;
 
@@ -15,13 +18,17 @@ use vigie_store::{Event, Note};
 
 pub use analysis::{analysis_view, parse_assessment, parse_check, parse_conclusion, parse_grading};
 pub use directory::{AuditQuery, InboxQuery, AUDIT_PURPOSES};
-pub use session::login_with_password;
+pub use session::{
+    code_step, password_step, pending_account, LoginOutcome, PasswordStep, TOTP_ISSUER,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/staff/login", post(session::login))
+        .route("/api/v1/staff/login/totp", post(session::login_code))
         .route("/api/v1/staff/logout", post(session::logout))
         .route("/api/v1/staff/me", get(session::me))
+        .route("/api/v1/staff/me/password", post(accounts::change_password))
         .route("/api/v1/staff/queue", get(cases::queue))
         .route("/api/v1/staff/queue/take-next", post(cases::take_next))
         .route("/api/v1/staff/conversations", get(cases::mine))
@@ -56,7 +63,20 @@ pub fn router() -> Router<AppState> {
             post(analysis::conclude),
         )
         .route("/api/v1/staff/audit", get(directory::audit))
-        .route("/api/v1/staff/accounts", get(directory::accounts))
+        .route("/api/v1/staff/accounts", get(accounts::list))
+        .route(
+            "/api/v1/staff/accounts/{id}/disable",
+            post(accounts::disable),
+        )
+        .route("/api/v1/staff/accounts/{id}/enable", post(accounts::enable))
+        .route(
+            "/api/v1/staff/accounts/{id}/revoke-sessions",
+            post(accounts::revoke_sessions),
+        )
+        .route(
+            "/api/v1/staff/accounts/{id}/reset-totp",
+            post(accounts::reset_totp),
+        )
         .route("/api/v1/staff/ws", get(ws::upgrade))
 }
 
@@ -69,8 +89,12 @@ pub struct StaffEvent {
     pub body: Option<String>,
     pub client_id: Option<String>,
     pub at: String,
+    /// The photo this message carries, with its size (see `photos::staff_events`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<photos::StaffPhoto>,
 }
 
+/// One event without its photo: threads go through `photos::staff_events`, which adds it.
 impl From<Event> for StaffEvent {
     fn from(e: Event) -> Self {
         Self {
@@ -80,6 +104,7 @@ impl From<Event> for StaffEvent {
             body: e.body,
             client_id: e.client_id,
             at: vigie_domain::clock::rfc3339(e.at),
+            photo: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! notes of the one conversation on screen. Hints come from the hub; data from the store.
 
 use super::cases::{held, queue_items};
-use super::{StaffEvent, StaffNote};
+use super::StaffNote;
 use crate::auth::Officer;
 use crate::error::AppError;
 use crate::AppState;
@@ -96,9 +96,8 @@ async fn push_thread(
     loop {
         let events = state.store.events_after(w.id, w.last, 500).await?;
         let full = events.len() == 500;
-        for e in events {
-            w.last = e.seq;
-            let ev = StaffEvent::from(e);
+        w.last = events.last().map_or(w.last, |e| e.seq);
+        for ev in super::photos::staff_events(state, events).await? {
             socket
                 .send(frame(
                     json!({ "type": "event", "conversation_id": w.id, "event": ev }),

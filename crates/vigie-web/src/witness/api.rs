@@ -6,6 +6,7 @@ use super::{Witness, WitnessEvent};
 use crate::crypto::new_token;
 use crate::error::AppError;
 use crate::limits::ClientAddress;
+use crate::pow;
 use crate::{ApiJson, AppState};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -26,6 +27,43 @@ const MAX_WAIT_SECS: u64 = 30;
 pub struct StartBody {
     #[serde(default)]
     locale: Option<String>,
+    /// The solved proof of work (see `pow.rs`): required.
+    #[serde(default)]
+    proof: Option<ProofBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofBody {
+    challenge: String,
+    nonce: u64,
+}
+
+/// What vouches for a new conversation: a solved proof of work (with JavaScript), or a matured
+/// wait ticket (the page without JavaScript).
+pub(crate) enum Proof<'a> {
+    Work { challenge: &'a str, nonce: u64 },
+    Wait { ticket: &'a str },
+}
+
+/// A fresh proof-of-work challenge for the page. Nothing is stored.
+pub async fn challenge(State(state): State<AppState>) -> Json<Value> {
+    let c = state.with_rng(|rng| {
+        pow::issue(
+            &state.secret,
+            &state.settings.pow,
+            pow::Kind::Work,
+            state.clock.now(),
+            rng,
+        )
+    });
+    Json(json!({
+        "challenge": c.token,
+        "difficulty": c.difficulty,
+        "memory_kib": c.memory_kib,
+        "iterations": c.iterations,
+        "expires_in": state.settings.pow.ttl.whole_seconds(),
+    }))
 }
 
 /// A conversation just opened: what the witness must be handed, once.
@@ -35,14 +73,22 @@ pub struct Opened {
     pub token: String,
 }
 
-/// Opens a conversation under the limits: per address (a keyed hash, in memory), then for the
-/// whole service (`rate-limited` or `service-busy`, with how long to wait). Shared by the API
-/// and the page's plain forms.
+/// Opens a conversation: first the proof (spent once), then the limits per address (a keyed
+/// hash, in memory) and for the whole service (`rate-limited` or `service-busy`, with how long
+/// to wait). The proof comes first so that requests without one cannot use up the ceiling that
+/// genuine witnesses need. Shared by the API and the page's plain forms.
 pub(crate) async fn open(
     state: &AppState,
     client: &ClientAddress,
     locale: Locale,
+    proof: Proof<'_>,
 ) -> Result<Opened, AppError> {
+    match proof {
+        Proof::Work { challenge, nonce } => {
+            pow::redeem(state, challenge, Some(nonce), pow::Kind::Work).await?
+        }
+        Proof::Wait { ticket } => pow::redeem(state, ticket, None, pow::Kind::Wait).await?,
+    }
     state.limits.admit_open(state, client)?;
     // A receipt collision is astronomically rare; retrying with a new code is the whole cure.
     for _ in 0..3 {
@@ -87,7 +133,15 @@ pub async fn start(
         None => Locale::Fr,
         Some(raw) => Locale::parse(raw).ok_or(AppError::Invalid("locale-invalid"))?,
     };
-    let opened = open(&state, &client, locale).await?;
+    let proof = body
+        .proof
+        .as_ref()
+        .ok_or(AppError::Invalid("proof-required"))?;
+    let proof = Proof::Work {
+        challenge: &proof.challenge,
+        nonce: proof.nonce,
+    };
+    let opened = open(&state, &client, locale, proof).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

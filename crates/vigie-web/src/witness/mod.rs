@@ -3,6 +3,7 @@
 //! first WebSocket frame; never in a URL.
 
 pub(crate) mod api;
+mod photos;
 mod ws;
 
 use crate::crypto::token_hash;
@@ -18,9 +19,11 @@ use vigie_store::{Conversation, Event};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/witness/challenge", get(api::challenge))
         .route("/api/v1/witness/conversations", post(api::start))
         .route("/api/v1/witness/resume", post(api::resume))
         .route("/api/v1/witness/messages", post(api::send))
+        .route("/api/v1/witness/photos", post(photos::upload))
         .route("/api/v1/witness/events", get(api::events))
         .route("/api/v1/witness/close", post(api::close))
         .route("/api/v1/witness/ws", get(ws::upgrade))
@@ -80,6 +83,9 @@ pub struct WitnessEvent {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// `true` on a photo the witness sent (the image itself is never sent back).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub photo: bool,
 }
 
 impl From<Event> for WitnessEvent {
@@ -95,6 +101,7 @@ impl From<Event> for WitnessEvent {
             } else {
                 None
             },
+            photo: e.photo.is_some(),
         }
     }
 }

@@ -124,6 +124,12 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log));
+        // A cheap proof of work by default (the tests still solve a real one); a test that
+        // measures the real cost sets its own.
+        // The no-JavaScript start form is accepted at once unless a test says otherwise.
+        cmd.env("VIGIE_POW_MEMORY_KIB", "64")
+            .env("VIGIE_POW_DIFFICULTY", "3")
+            .env("VIGIE_NOJS_WAIT_SECONDS", "0");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -206,14 +212,10 @@ impl Server {
         self.login(username, &password).await
     }
 
+    /// Logs in through both factors, as a staff member would: the password, then the code of
+    /// the account's authenticator, enrolling one at the first login (see `login_at`).
     pub async fn login(&self, username: &str, password: &str) -> StaffClient {
-        let r = self
-            .http
-            .post(self.url("/api/v1/staff/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .unwrap();
+        let r = self.login_response(username, password).await;
         assert_eq!(r.status(), 200, "login {username}");
         let cookie = r
             .headers()
@@ -233,11 +235,47 @@ impl Server {
         }
     }
 
+    /// The answer that opens the session after both factors (or the refusal).
+    pub async fn login_response(&self, username: &str, password: &str) -> reqwest::Response {
+        login_at(
+            &self.http,
+            &self.base,
+            &self.totp_scope(),
+            username,
+            password,
+        )
+        .await
+    }
+
+    /// Whose authenticators apply: this installation's (its secret key is shared by every node
+    /// and kept across restarts).
+    pub fn totp_scope(&self) -> String {
+        match std::fs::read(self.dir.path().join("secret.key")) {
+            Ok(key) => key.iter().map(|b| format!("{b:02x}")).collect(),
+            Err(_) => self.base.clone(),
+        }
+    }
+
+    /// A solved proof of work, as the page's worker would send it.
+    pub async fn proof(&self) -> Value {
+        let c: Value = self
+            .http
+            .get(self.url("/api/v1/witness/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        solve(&c).await
+    }
+
     pub async fn witness(&self) -> WitnessClient {
+        let proof = self.proof().await;
         let r = self
             .http
             .post(self.url("/api/v1/witness/conversations"))
-            .json(&json!({ "locale": "fr" }))
+            .json(&json!({ "locale": "fr", "proof": proof }))
             .send()
             .await
             .unwrap();
@@ -491,4 +529,155 @@ pub fn lille_report() -> Value {
         "weapons": false,
         "knowledge": "seen"
     })
+}
+
+/// Solves a challenge as answered by `GET /api/v1/witness/challenge`: `{challenge, nonce}`.
+pub async fn solve(c: &Value) -> Value {
+    let token = c["challenge"].as_str().unwrap().to_owned();
+    let difficulty = u8::try_from(c["difficulty"].as_u64().unwrap()).unwrap();
+    let memory = u32::try_from(c["memory_kib"].as_u64().unwrap()).unwrap();
+    let iterations = u32::try_from(c["iterations"].as_u64().unwrap()).unwrap();
+    let solved = token.clone();
+    let nonce = tokio::task::spawn_blocking(move || {
+        (0u64..)
+            .find(|&n| {
+                let h = vigie_web::pow::attempt(&solved, n, memory, iterations).unwrap();
+                vigie_web::pow::leading_zero_bits(&h, difficulty)
+            })
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    json!({ "challenge": token, "nonce": nonce })
+}
+
+// --- the second factor, as a staff member's authenticator app computes it ------------------------
+
+/// One account's authenticator: its secret and the last step whose code was used.
+#[derive(Clone)]
+pub struct Authenticator {
+    pub secret: vigie_web::totp::TotpSecret,
+    pub last_step: Option<u64>,
+}
+
+type Slot = std::sync::Arc<tokio::sync::Mutex<Option<Authenticator>>>;
+
+/// Every authenticator this process has enrolled, by installation and username; a login holds
+/// its account's slot, so two logins of one account never race for a code.
+static AUTHENTICATORS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, Slot>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn authenticator_slot(scope: &str, username: &str) -> Slot {
+    AUTHENTICATORS
+        .lock()
+        .unwrap()
+        .entry(format!("{scope}/{username}"))
+        .or_default()
+        .clone()
+}
+
+/// The authenticator the harness holds for an account, if it enrolled one.
+pub async fn authenticator(scope: &str, username: &str) -> Option<Authenticator> {
+    authenticator_slot(scope, username).lock().await.clone()
+}
+
+/// Records an authenticator a test enrolled by hand, so later `login`s use it.
+pub async fn remember_authenticator(scope: &str, username: &str, a: Authenticator) {
+    *authenticator_slot(scope, username).lock().await = Some(a);
+}
+
+fn unix_millis() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+/// The next code to type: the earliest step after `last_step` that the server still accepts
+/// a few seconds from now (it takes the previous, current and next step). When all three are
+/// spent, waits for the clock.
+pub async fn next_code(
+    secret: &vigie_web::totp::TotpSecret,
+    last_step: Option<u64>,
+) -> (String, u64) {
+    let period = vigie_web::totp::PERIOD * 1000;
+    loop {
+        let now = unix_millis();
+        let current = now / period;
+        let earliest = (now + 5_000) / period - 1;
+        let step = last_step.map_or(earliest, |last| earliest.max(last + 1));
+        if step <= current + 1 {
+            return (secret.code_at(step), step);
+        }
+        // Until `step` is the next one.
+        let wait = (step - 1) * period - now + 200;
+        eprintln!("every code of the last steps is used: waiting {wait} ms for the next one");
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+    }
+}
+
+/// Logs in through the API as a script would: with the code in the same call when the account's
+/// authenticator is known; otherwise the password first, and, when the answer hands out a secret
+/// to enrol (202), that secret's first code. Returns the last answer: 200 with the session, or
+/// the refusal.
+pub async fn login_at(
+    http: &reqwest::Client,
+    base: &str,
+    scope: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let slot = authenticator_slot(scope, username);
+    let mut known = slot.lock().await;
+    let url = format!("{base}/api/v1/staff/login");
+    let first = match known.as_mut() {
+        Some(a) => {
+            let (code, step) = next_code(&a.secret, a.last_step).await;
+            let r = http
+                .post(&url)
+                .json(&json!({ "username": username, "password": password, "totp": code }))
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 200 {
+                a.last_step = Some(step);
+                return r;
+            }
+            r
+        }
+        None => http
+            .post(&url)
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap(),
+    };
+    // Anything but an enrolment (a refusal, or a code asked with a secret this process never
+    // saw) is the caller's to judge.
+    if first.status() != 202 {
+        return first;
+    }
+    let body: Value = first.json().await.unwrap();
+    let secret = vigie_web::totp::TotpSecret::from_base32(
+        body["totp_enrolment"]["secret"].as_str().unwrap(),
+    )
+    .unwrap();
+    let (code, step) = next_code(&secret, None).await;
+    let r = http
+        .post(format!("{base}/api/v1/staff/login/totp"))
+        .json(&json!({ "pending": body["pending"], "code": code }))
+        .send()
+        .await
+        .unwrap();
+    if r.status() == 200 {
+        *known = Some(Authenticator {
+            secret,
+            last_step: Some(step),
+        });
+    }
+    r
 }
