@@ -23,6 +23,7 @@ macro_rules! choice {
 pub mod chain;
 pub mod clock;
 pub mod conversation;
+pub mod dispatch;
 pub mod geo;
 pub mod ids;
 pub mod locale;
