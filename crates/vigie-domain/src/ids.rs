@@ -69,6 +69,10 @@ id_type!(
     /// A photo a witness sent in the chat (stored sanitised and sealed).
     PhotoId
 );
+id_type!(
+    /// A canned reply officers insert into their answer (configuration, not case content).
+    CannedReplyId
+);
 
 #[cfg(test)]
 mod proptests {

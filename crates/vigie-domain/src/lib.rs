@@ -20,6 +20,7 @@ macro_rules! choice {
     };
 }
 
+pub mod canned;
 pub mod chain;
 pub mod clock;
 pub mod conversation;
@@ -35,7 +36,9 @@ pub mod staff;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use conversation::{Author, CloseOutcome, ConversationState, EventKind};
 pub use geo::{search_key, DepartementCode, InseeCode};
-pub use ids::{ConversationId, DealPointId, DisseminationId, PhotoId, ReportId, StaffId, UnitId};
+pub use ids::{
+    CannedReplyId, ConversationId, DealPointId, DisseminationId, PhotoId, ReportId, StaffId, UnitId,
+};
 pub use locale::Locale;
 pub use message::{ClientId, MessageBody, NoteBody, ReasonText};
 pub use receipt::ReceiptCode;

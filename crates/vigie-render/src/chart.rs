@@ -1,6 +1,7 @@
 //! Accessible SVG charts for the statistics pages: horizontal bar charts (categories, with the
 //! value printed at the end of each bar) and column charts (time series such as reports per day,
-//! with every Nth category label shown so that labels never overlap).
+//! with every Nth category label shown so that labels never overlap, optionally with a value
+//! such as a target marked across them).
 //!
 //! This module owns the chart layout and drawing. Charts are inline `<svg role="img">` elements
 //! labelled by their `<title>` and `<desc>`, use presentation attributes only (no `style`, no
@@ -43,6 +44,8 @@ const FILL: &str = "#1f5f99";
 const TEXT: &str = "#222222";
 const AXIS: &str = "#595959";
 const GRID: &str = "#d9d9d9";
+/// A marked value's line: dark red, over 5:1 against white.
+const MARK: &str = "#b3261e";
 const FONT: f64 = 13.0;
 const SMALL_FONT: f64 = 12.0;
 /// Rough average glyph advance of a sans-serif face, in ems.
@@ -225,11 +228,45 @@ pub fn column_chart(
     data: &[(String, f64)],
     empty_text: &str,
 ) -> String {
+    columns(title, desc, unit, data, None, empty_text)
+}
+
+/// A value marked across a chart (a target, a threshold): its label and its value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Mark {
+    pub label: String,
+    pub value: f64,
+}
+
+/// A [`column_chart`] with `mark` drawn as a dashed line across the columns, labelled at its
+/// right end; the axis reaches the mark even when every column stays below it. A mark that is
+/// not a finite positive value is left out.
+pub fn column_chart_with_mark(
+    title: &str,
+    desc: &str,
+    unit: &str,
+    data: &[(String, f64)],
+    mark: &Mark,
+    empty_text: &str,
+) -> String {
+    let mark = (mark.value.is_finite() && mark.value > 0.0).then_some(mark);
+    columns(title, desc, unit, data, mark, empty_text)
+}
+
+fn columns(
+    title: &str,
+    desc: &str,
+    unit: &str,
+    data: &[(String, f64)],
+    mark: Option<&Mark>,
+    empty_text: &str,
+) -> String {
     if data.is_empty() {
         return empty_svg("column", title, desc, empty_text, COLUMN_WIDTH);
     }
     let (w, h) = (COLUMN_WIDTH, COLUMN_HEIGHT);
-    let (axis_max, step) = nice_axis(max_positive(data));
+    let highest = mark.map_or(0.0, |m| m.value).max(max_positive(data));
+    let (axis_max, step) = nice_axis(highest);
     let ticks: Vec<f64> = (0..=10)
         .map(|i| f64::from(i) * step)
         .take_while(|t| *t <= axis_max + step * 1e-6)
@@ -296,6 +333,21 @@ pub fn column_chart(
         );
     }
     s.push_str("</g>");
+
+    if let Some(m) = mark {
+        let y = base - scaled(m.value, axis_max, plot_h);
+        let _ = write!(
+            s,
+            r#"<g><title>{tip}</title><line x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="{MARK}" stroke-width="2" stroke-dasharray="6 4"/><text x="{r}" y="{ty}" text-anchor="end" font-size="{sf}">{label}</text></g>"#,
+            tip = xml_escape(&format!("{}: {}", m.label, with_unit(m.value, unit))),
+            l = num(left),
+            r = num(w - right),
+            y = num(y),
+            ty = num((y - 5.0).max(SMALL_FONT)),
+            sf = num(SMALL_FONT),
+            label = xml_escape(&m.label),
+        );
+    }
 
     // Every Nth category label.
     let label_w = data
@@ -503,6 +555,49 @@ mod tests {
     }
 
     #[test]
+    fn a_marked_value_is_a_labelled_line_the_axis_reaches() {
+        let target = Mark {
+            label: "Objectif <2 min>".into(),
+            value: 120.0,
+        };
+        let data = pts(&[("08 h", 40.0), ("09 h", 60.0)]);
+        let svg = column_chart_with_mark("t", "d", "s", &data, &target, "x");
+        assert_sane(&svg);
+        assert!(svg.contains("stroke-dasharray"));
+        assert!(svg.contains(">Objectif &lt;2 min&gt;</text>"));
+        assert!(svg.contains("<title>Objectif &lt;2 min&gt;: 120 s</title>"));
+        // The axis goes past the mark (to 125), not only to the highest column (60).
+        assert!(svg.contains(">125</text>"));
+        let plain = column_chart("t", "d", "s", &data, "x");
+        assert!(plain.contains(">60</text>") && !plain.contains(">125</text>"));
+        assert!(!plain.contains("stroke-dasharray"));
+        // The mark's line sits where a column of the same value would reach.
+        let tall = pts(&[("a", 120.0)]);
+        let svg = column_chart_with_mark("t", "d", "", &tall, &target, "x");
+        let attrs = numeric_attrs(&svg);
+        let rect_y = attrs
+            .iter()
+            .filter(|(a, _)| a == "y")
+            .map(|(_, v)| v.clone());
+        let line_y = attrs
+            .iter()
+            .filter(|(a, _)| a == "y1")
+            .map(|(_, v)| v.clone());
+        let line_y: Vec<String> = line_y.collect();
+        assert!(rect_y.into_iter().any(|y| line_y.contains(&y)), "{svg}");
+        // Nothing to mark: no line.
+        for value in [0.0, -1.0, f64::NAN] {
+            let odd = Mark {
+                value,
+                ..target.clone()
+            };
+            let svg = column_chart_with_mark("t", "d", "", &data, &odd, "x");
+            assert_sane(&svg);
+            assert!(!svg.contains("stroke-dasharray"));
+        }
+    }
+
+    #[test]
     fn nice_axis_rounds_up() {
         assert_eq!(nice_axis(0.0), (1.0, 0.25));
         assert_eq!(nice_axis(7.0), (8.0, 2.0));
@@ -538,9 +633,11 @@ mod tests {
             data in proptest::collection::vec(("[a-z0-9 <>&'\"é]{0,20}", any_value()), 0..120),
             unit in "[a-z%/ ]{0,8}",
         ) {
+            let mark = Mark { label: "objectif".into(), value: data.first().map_or(1.0, |p| p.1) };
             for svg in [
                 bar_chart("t", "d", &unit, &data, "vide"),
                 column_chart("t", "d", &unit, &data, "vide"),
+                column_chart_with_mark("t", "d", &unit, &data, &mark, "vide"),
             ] {
                 prop_assert!(!svg.contains("NaN"));
                 assert_sane(&svg);

@@ -68,8 +68,10 @@ pub(crate) async fn queue(s: &PgStore) -> StoreResult<Vec<QueueEntry>> {
 }
 
 /// Claims `conversation` inside `tx` if it is still waiting: the conditional UPDATE is the lock,
-/// so of two racing officers exactly one changes the row.
-async fn claim(
+/// so of two racing officers exactly one changes the row. As the engine's `Snapshot::claim`:
+/// every offer of the chat ends, the holder's first-reply clock starts, the rotation moves on.
+/// The report is made on the first take only; a chat back from the queue keeps its own.
+pub(crate) async fn claim(
     c: &ContentCipher,
     tx: &mut Transaction<'_, Postgres>,
     conversation: ConversationId,
@@ -78,7 +80,8 @@ async fn claim(
     at: Timestamp,
 ) -> StoreResult<Option<Event>> {
     let claimed = sqlx::query(
-        "UPDATE conversations SET state = 'active', operator_id = $1, taken_at = $2 WHERE id = $3 AND state = 'waiting' AND blocked_at IS NULL",
+        "UPDATE conversations SET state = 'active', operator_id = $1, taken_at = $2, first_reply_at = NULL \
+         WHERE id = $3 AND state = 'waiting' AND blocked_at IS NULL",
     )
     .bind(staff.to_string())
     .bind(to_millis(at))
@@ -90,13 +93,19 @@ async fn claim(
     if claimed != 1 {
         return Ok(None);
     }
+    sqlx::query("DELETE FROM dispatch_offers WHERE conversation_id = $1")
+        .bind(conversation.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    crate::dispatch::assigned(tx, staff, at).await?;
     let empty = c.seal(
         &place::report_fields(report),
         &serde_json::to_string(&ReportFields::default()).map_err(internal)?,
     )?;
     sqlx::query(
         "INSERT INTO reports (id, conversation_id, state, version, fields, created_at, updated_at) \
-         VALUES ($1, $2, 'in_chat', 0, $3, $4, $5)",
+         VALUES ($1, $2, 'in_chat', 0, $3, $4, $5) ON CONFLICT (conversation_id) DO NOTHING",
     )
     .bind(report.to_string())
     .bind(conversation.to_string())
@@ -139,6 +148,10 @@ pub(crate) async fn take(
     at: Timestamp,
 ) -> StoreResult<TakeOutcome> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
+    crate::dispatch::serialise(&mut tx).await?;
+    if crate::dispatch::offered_to_another(&mut tx, conversation, staff, at).await? {
+        return Ok(TakeOutcome::AlreadyTaken);
+    }
     match claim(&s.cipher, &mut tx, conversation, staff, report, at).await? {
         Some(event) => {
             tx.commit().await.map_err(map_err)?;
@@ -159,34 +172,36 @@ pub(crate) async fn take(
     }
 }
 
+/// The chat `$1` should take at `$2`: their own live offer first, then dispatch order, passing
+/// over chats under someone else's live offer, and those they declined unless only those are
+/// left (the engine's `take_next`, without its duty and capacity checks: the caller's).
+const NEXT_FOR: &str = "SELECT c.id FROM conversations c \
+     LEFT JOIN dispatch_offers o ON o.conversation_id = c.id AND o.expires_at > $2 \
+     WHERE c.state = 'waiting' AND c.blocked_at IS NULL \
+       AND (o.staff_id IS NULL OR o.staff_id = $1) \
+     ORDER BY o.staff_id IS NULL, \
+       EXISTS (SELECT 1 FROM dispatch_declines d WHERE d.conversation_id = c.id AND d.staff_id = $1), \
+       c.priority DESC, c.created_at, c.id \
+     LIMIT 1";
+
 pub(crate) async fn take_next(
     s: &PgStore,
     staff: StaffId,
     report: ReportId,
     at: Timestamp,
 ) -> StoreResult<Option<(ConversationId, Event)>> {
-    // First the head of the queue that nobody is touching; if every waiting row is locked (a
-    // witness writing, another officer claiming), the plain head: the conditional claim then
-    // decides, and a lost race tries again.
-    for skip_locked in [true, false, false, false] {
-        let mut tx = s.pool.begin().await.map_err(map_err)?;
-        let lock = if skip_locked {
-            "FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let head: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT id FROM conversations WHERE state = 'waiting' AND blocked_at IS NULL ORDER BY priority DESC, created_at, id LIMIT 1 {lock}"
-        ))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let Some(head) = head else {
-            if skip_locked {
-                continue;
-            }
-            return Ok(None);
-        };
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    // Takers take turns (the dispatch lock), so the head found is still waiting when claimed,
+    // unless its witness left or it was blocked in between: then the next head.
+    crate::dispatch::serialise(&mut tx).await?;
+    for _ in 0..3 {
+        let head: Option<String> = sqlx::query_scalar(NEXT_FOR)
+            .bind(staff.to_string())
+            .bind(to_millis(at))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let Some(head) = head else { return Ok(None) };
         let id: ConversationId = head.parse().map_err(internal)?;
         if let Some(event) = claim(&s.cipher, &mut tx, id, staff, report, at).await? {
             tx.commit().await.map_err(map_err)?;
@@ -477,6 +492,7 @@ async fn end_chat(
         .map_err(map_err)?
         .rows_affected();
     if ended == 1 {
+        crate::dispatch::forget(tx, conversation).await?;
         push_event(
             c,
             tx,

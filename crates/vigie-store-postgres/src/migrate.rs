@@ -61,6 +61,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "staff_presence",
+        &[
+            ("staff_id", Text),
+            ("duty", Text),
+            ("capacity", Int),
+            ("last_seen", OptInt),
+            ("duty_changed_at", OptInt),
+            ("last_assigned", OptInt),
+        ],
+    ),
+    (
         "units",
         &[
             ("id", Text),
@@ -75,6 +86,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("unit_members", &[("staff_id", Text), ("unit_id", Text)]),
     ("retention_rules", &[("state", Text), ("days", Int)]),
+    (
+        "canned_replies",
+        &[
+            ("id", Text),
+            ("locale", Text),
+            ("title", Text),
+            ("body", Text),
+            ("position", Int),
+            ("updated_at", Int),
+        ],
+    ),
     (
         "conversations",
         &[
@@ -91,6 +113,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("last_seq", Int),
             ("blocked_at", OptInt),
             ("blocked_reason", OptText),
+            ("long_wait_alerted", Bool),
+            ("first_reply_at", OptInt),
         ],
     ),
     (
@@ -246,6 +270,42 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "dispatch_offers",
+        &[
+            ("conversation_id", Text),
+            ("staff_id", Text),
+            ("offered_at", Int),
+            ("expires_at", Int),
+        ],
+    ),
+    (
+        "dispatch_declines",
+        &[("conversation_id", Text), ("staff_id", Text)],
+    ),
+    (
+        "dispatch_alerts",
+        &[
+            ("id", Int),
+            ("conversation_id", Text),
+            ("staff_id", OptText),
+            ("reason", Text),
+            ("due_at", Int),
+            ("at", Int),
+        ],
+    ),
+    (
+        "handovers",
+        &[
+            ("id", Int),
+            ("conversation_id", Text),
+            ("from_staff", Text),
+            ("to_staff", OptText),
+            ("note", Text),
+            ("at", Int),
+            ("acknowledged_at", OptInt),
+        ],
+    ),
+    (
         "audit_log",
         &[
             ("id", Int),
@@ -261,6 +321,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
 /// Tables that must be empty in the target: copying must never merge two platforms' cases.
 const MUST_BE_EMPTY: &[&str] = &[
     "staff",
+    "staff_presence",
     "units",
     "unit_departements",
     "unit_members",
@@ -276,6 +337,10 @@ const MUST_BE_EMPTY: &[&str] = &[
     "disseminations",
     "outcomes",
     "follow_ups",
+    "dispatch_offers",
+    "dispatch_declines",
+    "dispatch_alerts",
+    "handovers",
     "audit_log",
 ];
 
@@ -341,6 +406,11 @@ pub async fn copy_from_sqlite(
             "retention_rules" => {
                 "ON CONFLICT (state) DO UPDATE SET days = excluded.days".to_owned()
             }
+            // Canned replies are configuration too: the source's win.
+            "canned_replies" => "ON CONFLICT (id) DO UPDATE SET locale = excluded.locale, \
+                                 title = excluded.title, body = excluded.body, \
+                                 position = excluded.position, updated_at = excluded.updated_at"
+                .to_owned(),
             // A node that started first recorded its key's fingerprint; a different key is then
             // refused at start-up, with a message that says so.
             "installation" => "ON CONFLICT (name) DO NOTHING".to_owned(),
@@ -392,6 +462,8 @@ pub async fn copy_from_sqlite(
         "deal_point_history",
         "outcomes",
         "follow_ups",
+        "dispatch_alerts",
+        "handovers",
     ] {
         sqlx::query(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"

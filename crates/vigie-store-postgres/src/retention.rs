@@ -1,15 +1,18 @@
 //! The end of a report's life and what survives it: the purge removes personal content once
 //! the retention rule of the report's final state has run out; counts, dates, départements,
-//! activities and outcomes remain, and the statistics read only those.
+//! activities and outcomes remain, and the statistics read only those (the response times too:
+//! a conversation's row, with its creation, closing and first reply, outlives the purge, and
+//! so does its report's creation, the first take).
 
 use crate::cases::write_audit;
-use crate::decode::{enum_col, get, parse, ts};
+use crate::decode::{enum_col, get, opt_ts, parse, ts};
 use crate::units::retention_rules;
 use crate::{internal, map_err, PgStore};
 use sqlx::postgres::PgRow;
 use std::collections::{BTreeMap, HashMap};
 use time::Duration;
 use vigie_domain::clock::to_millis;
+use vigie_domain::dispatch::ChatTimes;
 use vigie_domain::{ReportState, Timestamp};
 use vigie_store::{NewAudit, PurgeReport, Statistics, StoreResult};
 
@@ -94,6 +97,7 @@ async fn purge_one(
         "DELETE FROM events WHERE conversation_id = $1",
         "DELETE FROM notes WHERE conversation_id = $1",
         "DELETE FROM photos WHERE conversation_id = $1",
+        "DELETE FROM handovers WHERE conversation_id = $1",
     ] {
         sqlx::query(sql)
             .bind(conversation)
@@ -269,4 +273,40 @@ pub(crate) async fn statistics(
             .collect::<StoreResult<_>>()?,
         arrests: u64::try_from(arrests.unwrap_or(0)).unwrap_or(0),
     })
+}
+
+/// The response-time moments of the conversations created in `[since, until)`. The first take
+/// is the report's creation (made at the first take only; `taken_at` moves with requeues and
+/// handovers). The first reply is the thread's first officer message (the correlated subquery
+/// walks the events primary key of one conversation); a purged conversation has no events
+/// left, so its row's `first_reply_at` stands in: the first reply of its last holder, which is
+/// the first reply unless the chat changed hands.
+pub(crate) async fn chat_times(
+    s: &PgStore,
+    since: Timestamp,
+    until: Timestamp,
+) -> StoreResult<Vec<ChatTimes>> {
+    let rows = sqlx::query(
+        "SELECT c.created_at, COALESCE(r.created_at, c.taken_at) AS taken_at, c.closed_at, \
+         COALESCE((SELECT MIN(e.at) FROM events e WHERE e.conversation_id = c.id \
+          AND e.author = 'officer' AND e.kind = 'message'), c.first_reply_at) AS first_reply \
+         FROM conversations c LEFT JOIN reports r ON r.conversation_id = c.id \
+         WHERE c.created_at >= $1 AND c.created_at < $2 \
+         ORDER BY c.created_at, c.id",
+    )
+    .bind(to_millis(since))
+    .bind(to_millis(until))
+    .fetch_all(&s.pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(ChatTimes {
+                created: ts(row, "created_at")?,
+                taken: opt_ts(row, "taken_at")?,
+                first_reply: opt_ts(row, "first_reply")?,
+                closed: opt_ts(row, "closed_at")?,
+            })
+        })
+        .collect()
 }

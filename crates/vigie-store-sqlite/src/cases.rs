@@ -68,8 +68,10 @@ pub(crate) async fn queue(s: &SqliteStore) -> StoreResult<Vec<QueueEntry>> {
 }
 
 /// Claims `conversation` inside `tx` if it is still waiting: the conditional UPDATE is the lock,
-/// so of two racing officers exactly one changes the row.
-async fn claim(
+/// so of two racing officers exactly one changes the row. As the engine's `Snapshot::claim`:
+/// every offer of the chat ends, the holder's first-reply clock starts, the rotation moves on.
+/// The report is made on the first take only; a chat back from the queue keeps its own.
+pub(crate) async fn claim(
     c: &ContentCipher,
     tx: &mut Transaction<'_, Sqlite>,
     conversation: ConversationId,
@@ -78,7 +80,8 @@ async fn claim(
     at: Timestamp,
 ) -> StoreResult<Option<Event>> {
     let claimed = sqlx::query(
-        "UPDATE conversations SET state = 'active', operator_id = ?, taken_at = ? WHERE id = ? AND state = 'waiting' AND blocked_at IS NULL",
+        "UPDATE conversations SET state = 'active', operator_id = ?, taken_at = ?, first_reply_at = NULL \
+         WHERE id = ? AND state = 'waiting' AND blocked_at IS NULL",
     )
     .bind(staff.to_string())
     .bind(to_millis(at))
@@ -90,13 +93,19 @@ async fn claim(
     if claimed != 1 {
         return Ok(None);
     }
+    sqlx::query("DELETE FROM dispatch_offers WHERE conversation_id = ?")
+        .bind(conversation.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    crate::dispatch::assigned(tx, staff, at).await?;
     let empty = c.seal(
         &place::report_fields(report),
         &serde_json::to_string(&ReportFields::default()).map_err(internal)?,
     )?;
     sqlx::query(
         "INSERT INTO reports (id, conversation_id, state, version, fields, created_at, updated_at) \
-         VALUES (?, ?, 'in_chat', 0, ?, ?, ?)",
+         VALUES (?, ?, 'in_chat', 0, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING",
     )
     .bind(report.to_string())
     .bind(conversation.to_string())
@@ -139,6 +148,9 @@ pub(crate) async fn take(
     at: Timestamp,
 ) -> StoreResult<TakeOutcome> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
+    if crate::dispatch::offered_to_another(&mut tx, conversation, staff, at).await? {
+        return Ok(TakeOutcome::AlreadyTaken);
+    }
     match claim(&s.cipher, &mut tx, conversation, staff, report, at).await? {
         Some(event) => {
             tx.commit().await.map_err(map_err)?;
@@ -159,6 +171,18 @@ pub(crate) async fn take(
     }
 }
 
+/// The chat `?1` should take at `?2`: their own live offer first, then dispatch order, passing
+/// over chats under someone else's live offer, and those they declined unless only those are
+/// left (the engine's `take_next`, without its duty and capacity checks: the caller's).
+const NEXT_FOR: &str = "SELECT c.id FROM conversations c \
+     LEFT JOIN dispatch_offers o ON o.conversation_id = c.id AND o.expires_at > ?2 \
+     WHERE c.state = 'waiting' AND c.blocked_at IS NULL \
+       AND (o.staff_id IS NULL OR o.staff_id = ?1) \
+     ORDER BY o.staff_id IS NULL, \
+       EXISTS (SELECT 1 FROM dispatch_declines d WHERE d.conversation_id = c.id AND d.staff_id = ?1), \
+       c.priority DESC, c.created_at, c.id \
+     LIMIT 1";
+
 pub(crate) async fn take_next(
     s: &SqliteStore,
     staff: StaffId,
@@ -166,12 +190,12 @@ pub(crate) async fn take_next(
     at: Timestamp,
 ) -> StoreResult<Option<(ConversationId, Event)>> {
     let mut tx = s.write.begin().await.map_err(map_err)?;
-    let head: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE state = 'waiting' AND blocked_at IS NULL ORDER BY priority DESC, created_at, id LIMIT 1",
-    )
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(map_err)?;
+    let head: Option<String> = sqlx::query_scalar(NEXT_FOR)
+        .bind(staff.to_string())
+        .bind(to_millis(at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
     let Some(head) = head else { return Ok(None) };
     let id: ConversationId = head.parse().map_err(internal)?;
     let event = claim(&s.cipher, &mut tx, id, staff, report, at).await?;
@@ -463,6 +487,7 @@ async fn end_chat(
         .map_err(map_err)?
         .rows_affected();
     if ended == 1 {
+        crate::dispatch::forget(tx, conversation).await?;
         push_event(
             c,
             tx,

@@ -5,11 +5,15 @@
 //! Durability: WAL with `synchronous = FULL`, so an acknowledged commit survives a crash.
 
 mod analysis;
+mod canned;
 mod cases;
 mod decode;
+mod dispatch;
 mod dissemination;
 mod geo;
+mod handover;
 mod points;
+mod presence;
 mod retention;
 mod staff;
 mod units;
@@ -22,6 +26,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
+use vigie_domain::dispatch::Duty;
 use vigie_domain::{
     CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId, InseeCode,
     MessageBody, NoteBody, PhotoId, ReasonText, ReportFields, ReportId, StaffId, Timestamp, UnitId,
@@ -167,6 +172,7 @@ const SEALED_COLUMNS: &[(&str, &str)] = &[
         "conversations.blocked_reason",
         "SELECT blocked_reason FROM conversations",
     ),
+    ("handovers.note", "SELECT note FROM handovers"),
 ];
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
@@ -318,6 +324,80 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<()> {
         staff::change_password(self, id, password_hash, keep, by, at).await
+    }
+    async fn set_duty(
+        &self,
+        staff: StaffId,
+        duty: Duty,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        presence::set_duty(self, staff, duty, by, at).await
+    }
+    async fn set_capacity(
+        &self,
+        staff: StaffId,
+        capacity: u32,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        presence::set_capacity(self, staff, capacity, by, at).await
+    }
+    async fn heartbeat(&self, staff: StaffId, at: Timestamp) -> StoreResult<()> {
+        presence::heartbeat(self, staff, at).await
+    }
+    async fn presences(&self) -> StoreResult<Vec<Presence>> {
+        presence::presences(self).await
+    }
+    async fn dispatch_snapshot(&self) -> StoreResult<vigie_domain::dispatch::Snapshot> {
+        dispatch::snapshot(self).await
+    }
+    async fn dispatch(
+        &self,
+        now: Timestamp,
+        config: &vigie_domain::dispatch::DispatchConfig,
+    ) -> StoreResult<vigie_domain::dispatch::Plan> {
+        dispatch::run(self, now, config).await
+    }
+    async fn accept_offer(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<TakeOutcome> {
+        dispatch::accept_offer(self, conversation, staff, report, at).await
+    }
+    async fn decline_offer(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        dispatch::decline_offer(self, conversation, staff, at).await
+    }
+    async fn handover(
+        &self,
+        case: &AssignedCase,
+        to: Option<StaffId>,
+        note: NoteBody,
+        at: Timestamp,
+    ) -> StoreResult<i64> {
+        handover::handover(self, case, to, note, at).await
+    }
+    async fn acknowledge_handover(
+        &self,
+        id: i64,
+        staff: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        handover::acknowledge(self, id, staff, at).await
+    }
+    async fn pending_handovers(&self, staff: StaffId) -> StoreResult<Vec<HandoverNote>> {
+        handover::pending(self, staff).await
+    }
+    async fn dispatch_alerts(&self, since: Timestamp) -> StoreResult<Vec<DispatchAlertRow>> {
+        dispatch::alerts(self, since).await
     }
     async fn spend_proof(
         &self,
@@ -612,6 +692,29 @@ impl Store for SqliteStore {
         dissemination::follow_ups(self, report).await
     }
 
+    async fn canned_replies(&self, locale: vigie_domain::Locale) -> StoreResult<Vec<CannedReply>> {
+        canned::list(self, locale).await
+    }
+    async fn canned_reply(
+        &self,
+        id: vigie_domain::CannedReplyId,
+    ) -> StoreResult<Option<CannedReply>> {
+        canned::one(self, id).await
+    }
+    async fn create_canned_reply(&self, reply: &CannedReply, by: StaffId) -> StoreResult<()> {
+        canned::create(self, reply, by).await
+    }
+    async fn update_canned_reply(&self, reply: &CannedReply, by: StaffId) -> StoreResult<()> {
+        canned::update(self, reply, by).await
+    }
+    async fn delete_canned_reply(
+        &self,
+        id: vigie_domain::CannedReplyId,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        canned::delete(self, id, by, at).await
+    }
     async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>> {
         units::retention_rules(self).await
     }
@@ -631,6 +734,13 @@ impl Store for SqliteStore {
     }
     async fn statistics(&self, since: Timestamp, until: Timestamp) -> StoreResult<Statistics> {
         retention::statistics(self, since, until).await
+    }
+    async fn chat_times(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<Vec<vigie_domain::dispatch::ChatTimes>> {
+        retention::chat_times(self, since, until).await
     }
     async fn departement_outlines(&self) -> StoreResult<Vec<(Departement, String)>> {
         units::departement_outlines(self).await
@@ -673,6 +783,7 @@ mod tests {
             "notes.body",
             "reports.fields",
             "reports.assessment",
+            "handovers.note",
         ] {
             assert!(
                 raw.iter().any(|(n, _)| *n == name),

@@ -232,6 +232,19 @@ async fn append<'a>(
         msg.at,
     )
     .await?;
+    if let Writer::Officer(officer) = msg.writer {
+        // The holder's first message stops their first-reply clock (the engine's `record_reply`).
+        sqlx::query(
+            "UPDATE conversations SET first_reply_at = ? \
+             WHERE id = ? AND operator_id = ? AND first_reply_at IS NULL",
+        )
+        .bind(to_millis(msg.at))
+        .bind(&conv)
+        .bind(officer.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
     if let Some(photo) = photo {
         let id = photo.id.to_string();
         sqlx::query(
@@ -323,6 +336,7 @@ pub(crate) async fn close_by_witness(
     .execute(&mut *tx)
     .await
     .map_err(map_err)?;
+    crate::dispatch::forget(&mut tx, conversation).await?;
     let event = push_event(
         &s.cipher,
         &mut tx,

@@ -211,6 +211,9 @@ pub mod place {
     pub fn blocked_reason(conversation: impl Display) -> String {
         format!("conversations.blocked_reason:{conversation}")
     }
+    pub fn handover_note(conversation: impl Display, id: impl Display) -> String {
+        format!("handovers.note:{conversation}:{id}")
+    }
 }
 
 #[cfg(test)]

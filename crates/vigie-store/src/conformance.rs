@@ -162,7 +162,12 @@ pub async fn run_all(store: Dyn) {
     the_cell_grades_checks_and_concludes(store.clone()).await;
     a_blocked_conversation_refuses_the_witness_and_can_be_rejected(store.clone()).await;
     crate::conformance_security::run_all(store.clone()).await;
-    crate::conformance_chain::run_all(store).await;
+    crate::conformance_presence::run_all(store.clone()).await;
+    crate::conformance_response::run_all(store.clone()).await;
+    crate::conformance_canned::run_all(store.clone()).await;
+    crate::conformance_chain::run_all(store.clone()).await;
+    // Last: its scenarios close every chat left open by the checks above.
+    crate::conformance_dispatch::run_all(store).await;
 }
 
 pub async fn messages_are_numbered_in_order_and_retries_are_not_duplicated(store: Dyn) {

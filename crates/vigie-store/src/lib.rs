@@ -4,29 +4,37 @@
 //! Rule: every change is one transaction inside the backend, with its event and audit row;
 //! callers never sequence several writes themselves.
 
+mod canned;
 mod capability;
 mod cipher;
 pub mod conformance;
+mod conformance_canned;
 mod conformance_chain;
+mod conformance_dispatch;
+mod conformance_handover;
+mod conformance_presence;
+mod conformance_response;
 mod conformance_security;
 mod error;
 mod hint;
 mod model;
 pub mod stats;
 
+pub use canned::CannedReply;
 pub use capability::{AssignedCase, CaseReader, RoutedReport, StaffPrincipal, UnitDossier};
 pub use cipher::{place, ContentCipher, CONTENT_KEY_LEN};
 pub use error::StoreError;
-pub use hint::Hint;
+pub use hint::{Hint, Party};
 pub use model::*;
 
 use async_trait::async_trait;
 use vigie_domain::chain::{DealPointStatus, Outcome, RetentionRule};
+use vigie_domain::dispatch::{self, Duty};
 use vigie_domain::report::{CheckKind, Conclusion, Grading};
 use vigie_domain::{
-    Author, ClientId, CloseOutcome, ConversationId, DealPointId, DepartementCode, DisseminationId,
-    InseeCode, MessageBody, NoteBody, PhotoId, ReasonText, ReportFields, ReportId, StaffId,
-    Timestamp, UnitId, Username,
+    Author, CannedReplyId, ClientId, CloseOutcome, ConversationId, DealPointId, DepartementCode,
+    DisseminationId, InseeCode, MessageBody, NoteBody, PhotoId, ReasonText, ReportFields, ReportId,
+    StaffId, Timestamp, UnitId, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -158,6 +166,96 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> StoreResult<()>;
 
+    // --- officer presence: duty, liveness, capacity (issue 6) -----------------------------------
+
+    /// Sets an officer's duty status (and `duty_changed_at`), audited `duty_changed` with
+    /// purpose "handling", in one transaction. `NotFound` for an unknown account.
+    async fn set_duty(
+        &self,
+        staff: StaffId,
+        duty: Duty,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Sets how many chats an officer holds at once, audited `capacity_changed`. Outside
+    /// `1..=MAX_CAPACITY`: `Invalid` (field `capacity`, code `capacity-out-of-range`).
+    /// `NotFound` for an unknown account.
+    async fn set_capacity(
+        &self,
+        staff: StaffId,
+        capacity: u32,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Records a sign of life; `last_seen` never moves back in time. Not audited (frequent).
+    /// `NotFound` for an unknown account.
+    async fn heartbeat(&self, staff: StaffId, at: Timestamp) -> StoreResult<()>;
+    /// Every operator and supervisor account that is not disabled, with its presence (or the
+    /// defaults) and the active conversations it holds; ordered by username.
+    async fn presences(&self) -> StoreResult<Vec<Presence>>;
+
+    // --- dispatch (issue 6): the rows behind `vigie_domain::dispatch` ---------------------------
+    // Each change mirrors the engine's reference mutation on `Snapshot` (`apply`, `claim`,
+    // `decline`, `record_reply`, `apply_handover`, `close`) in one transaction.
+
+    /// What dispatch reads: operator and supervisor accounts not disabled that have a presence
+    /// row (never seen: `last_seen` is the Unix epoch), waiting conversations not blocked, the
+    /// pending offers, active conversations not blocked with their holder, the decline memory.
+    async fn dispatch_snapshot(&self) -> StoreResult<dispatch::Snapshot>;
+    /// Runs [`dispatch::plan`] on the snapshot inside one transaction serialised across nodes and
+    /// applies it as [`dispatch::Snapshot::apply`] does: withdrawn offers deleted (timed-out ones
+    /// remembered as declines), requeued chats back to waiting (original `created_at`, holder
+    /// remembered, audited `dispatch_requeued`), alerts recorded, offers inserted with the
+    /// officer's `last_assigned`. Returns the plan as applied (a requeue whose chat changed
+    /// meanwhile is left out with its alert). Run twice at one instant, the second changes nothing.
+    async fn dispatch(
+        &self,
+        now: Timestamp,
+        config: &dispatch::DispatchConfig,
+    ) -> StoreResult<dispatch::Plan>;
+    /// The officer accepts their live offer (`expires_at > at`) and takes the chat as
+    /// [`Store::take`] does. `AlreadyTaken` when the chat is held, `NotFound` when it is gone or
+    /// closed, `Conflict("offer-gone")` when it waits without a live offer to this officer.
+    async fn accept_offer(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        report: ReportId,
+        at: Timestamp,
+    ) -> StoreResult<TakeOutcome>;
+    /// The officer declines their pending offer: it ends and the decline is remembered, audited
+    /// `decline_offer`. `false` when there was no such offer.
+    async fn decline_offer(
+        &self,
+        conversation: ConversationId,
+        staff: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Hands the held chat over, with its note sealed in `handovers`, audited `handover`: to a
+    /// colleague (an operator or supervisor account not disabled, else `Invalid` field `to`,
+    /// code `handover-unknown-receiver` or `handover-same-officer`), whose first-reply clock
+    /// starts at `at`; or, with `None`, back to the queue at its original wait, the giver
+    /// remembered as a decliner. The giver is the current holder (a supervisor may hand over a
+    /// chat someone else holds). `Conflict("handover-not-held")` when nobody holds it any more.
+    /// The engine's `handover()` validates duty, liveness and capacity first; the store only
+    /// keeps the rows whole. Returns the handover's id.
+    async fn handover(
+        &self,
+        case: &AssignedCase,
+        to: Option<StaffId>,
+        note: NoteBody,
+        at: Timestamp,
+    ) -> StoreResult<i64>;
+    /// The receiver acknowledges a handover note (again: nothing changes). `NotFound` unless
+    /// `staff` is its receiver.
+    async fn acknowledge_handover(&self, id: i64, staff: StaffId, at: Timestamp)
+        -> StoreResult<()>;
+    /// Handover notes waiting for `staff`'s acknowledgement, oldest first: those addressed to
+    /// them, and those of chats handed back to the queue that they hold now.
+    async fn pending_handovers(&self, staff: StaffId) -> StoreResult<Vec<HandoverNote>>;
+    /// Alerts raised by dispatch at or after `since`, oldest first.
+    async fn dispatch_alerts(&self, since: Timestamp) -> StoreResult<Vec<DispatchAlertRow>>;
+
     // --- anti-abuse ---------------------------------------------------------------------------
 
     /// Marks a proof of work as used: `true` the first time its hash is seen, `false` after.
@@ -184,7 +282,9 @@ pub trait Store: Send + Sync + 'static {
     async fn queue(&self) -> StoreResult<Vec<QueueEntry>>;
 
     /// Claims one waiting conversation atomically; exactly one of several racing callers wins.
-    /// The report the officer will fill is created with it, under `report`.
+    /// The report the officer will fill is created with the first take, under `report`; a chat
+    /// taken again after going back to the queue keeps its report. A chat under a live offer to
+    /// another officer is `AlreadyTaken`; taking one offered to oneself accepts the offer.
     async fn take(
         &self,
         conversation: ConversationId,
@@ -193,7 +293,9 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> StoreResult<TakeOutcome>;
 
-    /// Claims the conversation at the head of the queue, if any.
+    /// Claims the caller's own best live offer, else the first waiting conversation in dispatch
+    /// order that is not under a live offer to someone else, passing over those the caller
+    /// declined unless only those are left.
     async fn take_next(
         &self,
         staff: StaffId,
@@ -418,6 +520,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<(FollowUp, Appended)>;
     async fn follow_ups(&self, report: ReportId) -> StoreResult<Vec<FollowUp>>;
 
+    // --- canned replies (issue 6; configuration, not case content) --------------------------------
+    // Bodies are not sealed. Each change is one transaction with its audit row (`canned_created`,
+    // `canned_updated`, `canned_deleted`, target `canned:<id>`, purpose "administration").
+
+    /// The canned replies of one language, by position, then title.
+    async fn canned_replies(&self, locale: vigie_domain::Locale) -> StoreResult<Vec<CannedReply>>;
+    async fn canned_reply(&self, id: CannedReplyId) -> StoreResult<Option<CannedReply>>;
+    /// Adds a reply; its `updated_at` is the time of the change. `Conflict` for an id in use.
+    async fn create_canned_reply(&self, reply: &CannedReply, by: StaffId) -> StoreResult<()>;
+    /// Replaces every field of a reply (its language included). `NotFound` for an unknown id.
+    async fn update_canned_reply(&self, reply: &CannedReply, by: StaffId) -> StoreResult<()>;
+    /// `NotFound` for an unknown id.
+    async fn delete_canned_reply(
+        &self,
+        id: CannedReplyId,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
     // --- retention and statistics -----------------------------------------------------------------
 
     async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>>;
@@ -434,6 +555,16 @@ pub trait Store: Send + Sync + 'static {
     /// Reports per département code (qualified ones), for the map.
     async fn reports_per_departement(&self) -> StoreResult<Vec<(DepartementCode, u64)>>;
     async fn statistics(&self, since: Timestamp, until: Timestamp) -> StoreResult<Statistics>;
+    /// The response-time moments of every conversation created in `[since, until)`, oldest
+    /// first: creation, first taken (requeues and handovers do not move it), first officer
+    /// message (the earliest `message` event written by an officer), closing. A purged
+    /// conversation keeps them all: its events are gone with its content, but its row keeps
+    /// the first reply of its last holder, the first reply unless the chat changed hands.
+    async fn chat_times(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<Vec<vigie_domain::dispatch::ChatTimes>>;
     /// Stored département outlines (GeoJSON geometry per code), for the map.
     async fn departement_outlines(&self) -> StoreResult<Vec<(Departement, String)>>;
     async fn import_outlines(&self, outlines: Vec<(DepartementCode, String)>) -> StoreResult<u64>;

@@ -1,6 +1,7 @@
 //! Rows as the store hands them out: plain data, already decoded into domain types.
 
 use serde::Serialize;
+use vigie_domain::dispatch::{AlertReason, Duty};
 use vigie_domain::report::Activity;
 use vigie_domain::{
     Author, CloseOutcome, ConversationId, ConversationState, DepartementCode, EventKind, InseeCode,
@@ -147,6 +148,51 @@ impl std::fmt::Debug for TotpState {
             .field("last_step", &self.last_step)
             .finish_non_exhaustive()
     }
+}
+
+/// The most chats an officer may be set to hold at once (the least is 1).
+pub const MAX_CAPACITY: u32 = 10;
+
+/// An officer's presence: the three separate notions of issue 6. Duty is what they (or the
+/// roster) declared, `last_seen` is the last heartbeat (liveness is judged by the caller against
+/// its grace period), `held` counts the active conversations they hold against `capacity`.
+/// An account never given a presence row has the defaults: off duty, [`DEFAULT_CAPACITY`],
+/// never seen.
+///
+/// [`DEFAULT_CAPACITY`]: vigie_domain::dispatch::DEFAULT_CAPACITY
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Presence {
+    pub staff: StaffId,
+    pub username: String,
+    pub role: Role,
+    pub duty: Duty,
+    pub capacity: u32,
+    pub last_seen: Option<Timestamp>,
+    pub duty_changed_at: Option<Timestamp>,
+    pub held: u32,
+}
+
+/// A warm handover the receiver has not acknowledged yet, its note opened (issue 6). The
+/// receiver is the named colleague, or, for a chat handed back to the queue, whoever holds it now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HandoverNote {
+    pub id: i64,
+    pub conversation: ConversationId,
+    pub from_username: String,
+    pub note: String,
+    pub at: Timestamp,
+}
+
+/// A supervisor alert raised by dispatch: `due_at` is when the rule fired, `at` when the plan
+/// that raised it ran. `staff` is the officer concerned (none for a long wait).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DispatchAlertRow {
+    pub id: i64,
+    pub conversation: ConversationId,
+    pub staff: Option<StaffId>,
+    pub reason: AlertReason,
+    pub due_at: Timestamp,
+    pub at: Timestamp,
 }
 
 /// A photo a witness sent, as stored (already stripped of metadata), opened.

@@ -92,6 +92,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict("question-pending") => AppError::Conflict("question-pending"),
             StoreError::Conflict("not-acknowledged") => AppError::Conflict("not-acknowledged"),
+            StoreError::Conflict("offer-gone") => AppError::Conflict("offer-gone"),
+            StoreError::Conflict("handover-not-held") => AppError::Conflict("handover-not-held"),
             StoreError::Conflict("already-acknowledged") => {
                 AppError::Conflict("already-acknowledged")
             }

@@ -3,20 +3,51 @@
 //! A socket subscribes to a conversation and gets a `watch` receiver; after each commit the
 //! writer bumps the signal. The socket then reads what it has not seen from the store, by
 //! sequence number, so a coalesced or lost hint costs latency, never data.
+//!
+//! Typing and "seen" marks ride on the same signal as counters with nothing behind them in the
+//! store: they are never written or logged, and a socket relays them without reading anything.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use tokio::sync::{mpsc, watch};
 use vigie_domain::ConversationId;
-use vigie_store::Hint;
+use vigie_store::{Hint, Party};
 
 /// What changed in a conversation: the last committed sequence number, a counter of changes
-/// that are not thread events (token revoked, notes, report saved).
+/// that are not thread events (token revoked, notes, report saved); then the ephemeral
+/// signals: how many times each side said it was typing, and how far each side has read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Signal {
     pub seq: u64,
     pub epoch: u64,
     pub notes: u64,
+    pub witness_typing: u64,
+    pub officer_typing: u64,
+    pub witness_seen: u64,
+    pub officer_seen: u64,
+}
+
+impl Signal {
+    /// Whether the change from `before` is only typing or seen marks: nothing to read from the
+    /// store. (A bare nudge, with nothing changed at all, still makes sockets re-read.)
+    pub fn only_ephemeral_since(&self, before: &Signal) -> bool {
+        (self.seq, self.epoch, self.notes) == (before.seq, before.epoch, before.notes)
+            && self != before
+    }
+
+    pub fn typing(&self, from: Party) -> u64 {
+        match from {
+            Party::Witness => self.witness_typing,
+            Party::Officer => self.officer_typing,
+        }
+    }
+
+    pub fn seen(&self, from: Party) -> u64 {
+        match from {
+            Party::Witness => self.witness_seen,
+            Party::Officer => self.officer_seen,
+        }
+    }
 }
 
 pub struct Hub {
@@ -82,6 +113,23 @@ impl Hub {
         self.publish(Hint::Queue);
     }
 
+    /// One side is typing (ephemeral; the caller throttles).
+    pub fn typing(&self, id: ConversationId, from: Party) {
+        self.publish(Hint::Typing {
+            conversation: id,
+            from,
+        });
+    }
+
+    /// One side has read the thread up to `seq` (ephemeral).
+    pub fn seen(&self, id: ConversationId, from: Party, seq: u64) {
+        self.publish(Hint::Seen {
+            conversation: id,
+            from,
+            seq,
+        });
+    }
+
     /// Sends hints to the other nodes from now on.
     pub fn connect_outbox(&self, outbox: mpsc::UnboundedSender<Hint>) {
         let _ = self.outbox.set(outbox);
@@ -103,6 +151,18 @@ impl Hub {
             Hint::Epoch(id) => self.bump(id, |s| s.epoch += 1),
             Hint::Staff(id) => self.bump(id, |s| s.notes += 1),
             Hint::Queue => self.staff.send_modify(|n| *n += 1),
+            Hint::Typing { conversation, from } => self.bump(conversation, |s| match from {
+                Party::Witness => s.witness_typing += 1,
+                Party::Officer => s.officer_typing += 1,
+            }),
+            Hint::Seen {
+                conversation,
+                from,
+                seq,
+            } => self.bump(conversation, |s| match from {
+                Party::Witness => s.witness_seen = s.witness_seen.max(seq),
+                Party::Officer => s.officer_seen = s.officer_seen.max(seq),
+            }),
             Hint::Resync => {
                 // A token may have changed too: bumping the epoch makes sockets re-check it.
                 if let Ok(map) = self.conversations.lock() {
@@ -147,5 +207,31 @@ mod tests {
         drop(rx);
         hub.event(id, 4);
         assert_eq!(hub.live_conversations(), 0);
+    }
+
+    #[tokio::test]
+    async fn typing_and_seen_marks_are_ephemeral_and_never_move_back() {
+        let hub = Hub::default();
+        let id = ConversationId::random(&mut rand::thread_rng());
+        // Nobody listens: nothing is kept.
+        hub.typing(id, Party::Witness);
+        hub.seen(id, Party::Witness, 3);
+        let mut rx = hub.subscribe(id);
+        assert_eq!(*rx.borrow_and_update(), Signal::default());
+        let before = *rx.borrow();
+        hub.typing(id, Party::Witness);
+        hub.seen(id, Party::Officer, 5);
+        hub.seen(id, Party::Officer, 4);
+        rx.changed().await.unwrap();
+        let now = *rx.borrow_and_update();
+        assert_eq!(
+            (now.typing(Party::Witness), now.typing(Party::Officer)),
+            (1, 0)
+        );
+        assert_eq!((now.seen(Party::Officer), now.seen(Party::Witness)), (5, 0));
+        assert!(now.only_ephemeral_since(&before));
+        hub.event(id, 9);
+        rx.changed().await.unwrap();
+        assert!(!rx.borrow_and_update().only_ephemeral_since(&now));
     }
 }

@@ -25,6 +25,10 @@ const FR: &str = concat!(
     include_str!("../locales/fr-security.ftl"),
     "\n",
     include_str!("../locales/fr-photos.ftl"),
+    "\n",
+    include_str!("../locales/fr-dispatch.ftl"),
+    "\n",
+    include_str!("../locales/fr-comfort.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -40,6 +44,10 @@ const EN: &str = concat!(
     include_str!("../locales/en-security.ftl"),
     "\n",
     include_str!("../locales/en-photos.ftl"),
+    "\n",
+    include_str!("../locales/en-dispatch.ftl"),
+    "\n",
+    include_str!("../locales/en-comfort.ftl"),
 );
 
 pub struct I18n {
@@ -250,7 +258,12 @@ mod tests {
         for handler in ["src/pages/witness.rs", "src/pages/staff.rs"] {
             let text = std::fs::read_to_string(root.join(handler)).unwrap();
             for line in text.lines().map(str::trim) {
-                if line.starts_with('"') && line.ends_with("\",") && !line.contains(' ') {
+                // A string ending in '-' is a prefix of keys (`script_strings`), not a key.
+                if line.starts_with('"')
+                    && line.ends_with("\",")
+                    && !line.ends_with("-\",")
+                    && !line.contains(' ')
+                {
                     keys.push(line.trim_matches(|c| c == '"' || c == ',').to_owned());
                 }
             }
@@ -286,6 +299,9 @@ mod tests {
             "src/staff/cases.rs",
             "src/staff/directory.rs",
             "src/staff/ws.rs",
+            "src/staff/offers.rs",
+            "src/presence.rs",
+            "src/pow.rs",
             "src/lib.rs",
         ] {
             let text = std::fs::read_to_string(root.join(file)).unwrap();

@@ -3,7 +3,9 @@
 //! No SQL here.
 
 pub mod auth;
+mod comfort;
 pub mod crypto;
+pub mod dispatcher;
 pub mod error;
 pub mod export;
 pub mod hub;
@@ -14,6 +16,7 @@ mod openapi;
 mod ops;
 mod pages;
 pub mod pow;
+pub mod presence;
 pub mod security;
 mod staff;
 mod static_files;
@@ -48,6 +51,9 @@ pub struct Settings {
     pub pow: pow::PowSettings,
     /// Largest photo a witness may send, in bytes.
     pub photo_max_bytes: usize,
+    /// A witness should hear from an officer within this time of opening a chat; the
+    /// response-time figures count the chats that did not as breaches.
+    pub response_target: time::Duration,
 }
 
 impl Default for Settings {
@@ -59,6 +65,7 @@ impl Default for Settings {
             limits: limits::LimitSettings::default(),
             pow: pow::PowSettings::default(),
             photo_max_bytes: 10 * 1024 * 1024,
+            response_target: time::Duration::minutes(2),
         }
     }
 }

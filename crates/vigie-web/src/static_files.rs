@@ -29,6 +29,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/conversation.js"),
     ),
     (
+        "board.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/board.js"),
+    ),
+    (
         "quick-exit.js",
         "text/javascript; charset=utf-8",
         include_str!("../static/quick-exit.js"),

@@ -1,5 +1,6 @@
 // One case on the officer's screen: the thread with the witness, internal notes (never sent to
-// the witness), and the structured report, saved in versions.
+// the witness), and the structured report, saved in versions. Comfort (issue 6): canned replies
+// in the witness's language, keyboard shortcuts, "the witness is typing" and "seen" marks.
 "use strict";
 (function () {
   var S = JSON.parse(document.getElementById("i18n").textContent);
@@ -50,6 +51,7 @@
     else if (e.kind === "officer_joined") text = S["event-officer-joined"];
     else text = S[e.author === "witness" ? "event-closed-witness" : "event-closed-system"];
     li.className = "msg msg-" + (e.kind === "message" ? e.author : "system");
+    li.dataset.seq = String(e.seq);
     var who = document.createElement("span");
     who.className = "who";
     who.textContent = "#" + e.seq + " · " + S["staff-author-" + (e.kind === "message" ? e.author : "system")];
@@ -64,6 +66,9 @@
       li.appendChild(p);
     }
     $("thread").appendChild(li);
+    if (e.kind === "message" && e.author === "witness") typingShown(false);
+    markSeen();
+    announceSeen();
   }
 
   // A witness photo, fetched through the audited route; its size is known beforehand, so the
@@ -304,11 +309,13 @@
     });
   });
   $("officer-message").addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey) {
+    // Enter sends, and so does Ctrl+Enter (Cmd+Enter on a Mac); Shift+Enter starts a new line.
+    if (event.key === "Enter" && !event.shiftKey && !event.altKey) {
       event.preventDefault();
       $("officer-send").requestSubmit();
     }
   });
+  $("officer-message").addEventListener("input", typingNow);
 
   $("note-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -327,6 +334,9 @@
       attempts = 0;
       $("live-status").textContent = S["live-status-connected"];
       ws.send(JSON.stringify({ type: "watch", conversation_id: id, after: lastSeq }));
+      // A fresh socket: say again how far this page has read.
+      sentSeen = 0;
+      announceSeen();
     };
     ws.onmessage = function (m) {
       var msg = JSON.parse(m.data);
@@ -335,6 +345,11 @@
         if (msg.event.kind === "closed" && !done) reload();
       } else if (msg.type === "case" && msg.conversation_id === id) {
         renderNotes(msg.notes);
+      } else if (msg.type === "typing" && msg.conversation_id === id && msg.author === "witness") {
+        typingShown(true);
+      } else if (msg.type === "seen" && msg.conversation_id === id && msg.author === "witness") {
+        witnessSeen = Math.max(witnessSeen, Number(msg.seq) || 0);
+        markSeen();
       }
     };
     ws.onclose = function () {
@@ -351,8 +366,145 @@
       renderNotes(r.data.notes);
       markBlocked(r.data.conversation);
       if (r.data.report) fillReport(r.data.report);
+      if (r.data.conversation && !cannedLoaded) loadCanned(r.data.conversation.locale);
     });
   }
+
+  // --- "the witness is typing" and "seen" (ephemeral: nothing of it is stored) ------------------
+  var TYPING_EVERY = 3500; // the server lets one through per 3 s
+  var TYPING_SHOWN = 5000;
+  var lastTyping = 0;
+  var typingTimer = null;
+  var witnessSeen = 0;
+  var sentSeen = 0;
+  var markedSeq = 0;
+
+  function typingNow() {
+    var now = Date.now();
+    if (done || !ws || ws.readyState !== WebSocket.OPEN || now - lastTyping < TYPING_EVERY) return;
+    lastTyping = now;
+    ws.send(JSON.stringify({ type: "typing", conversation_id: id }));
+  }
+
+  function typingShown(on) {
+    clearTimeout(typingTimer);
+    $("typing").textContent = on ? S["comfort-witness-typing"] : "";
+    if (on) typingTimer = setTimeout(function () { typingShown(false); }, TYPING_SHOWN);
+  }
+
+  // Tells the witness how far the officer has read, while this page is in view.
+  function announceSeen() {
+    if (!ws || ws.readyState !== WebSocket.OPEN || document.visibilityState !== "visible") return;
+    if (lastSeq <= sentSeen) return;
+    sentSeen = lastSeq;
+    ws.send(JSON.stringify({ type: "seen", conversation_id: id, seq: lastSeq }));
+  }
+  document.addEventListener("visibilitychange", announceSeen);
+
+  // "Seen" under the last officer message the witness has read.
+  function markSeen() {
+    var target = null;
+    $("thread").querySelectorAll("li.msg-officer").forEach(function (li) {
+      if (Number(li.dataset.seq) <= witnessSeen) target = li;
+    });
+    if (!target || Number(target.dataset.seq) === markedSeq) return;
+    markedSeq = Number(target.dataset.seq);
+    var old = $("thread").querySelector(".seen-mark");
+    if (old) old.remove();
+    var mark = document.createElement("p");
+    mark.className = "seen-mark";
+    mark.textContent = S["comfort-seen"];
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = " " + S["comfort-seen-by-witness"];
+    mark.appendChild(who);
+    target.appendChild(mark);
+  }
+
+  // --- canned replies, in the witness's language ----------------------------------------------
+  var canned = [];
+  var cannedLoaded = false;
+
+  function loadCanned(locale) {
+    cannedLoaded = true;
+    call("GET", "/api/v1/staff/canned?locale=" + encodeURIComponent(locale || lang)).then(function (r) {
+      if (!r.ok) { cannedLoaded = false; return show($("canned-empty"), S["comfort-canned-unavailable"]); }
+      canned = r.data.replies || [];
+      renderCanned();
+    });
+  }
+
+  function renderCanned() {
+    var list = $("canned-list");
+    list.textContent = "";
+    canned.forEach(function (c, i) {
+      var li = document.createElement("li");
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "button button-small canned-item";
+      b.textContent = c.title;
+      if (i < 9) {
+        b.setAttribute("aria-keyshortcuts", "Alt+" + (i + 1));
+        var key = document.createElement("span");
+        key.className = "canned-key";
+        key.textContent = "Alt+" + (i + 1);
+        b.appendChild(key);
+      }
+      b.addEventListener("click", function () { insertCanned(i); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    show($("canned-empty"), canned.length ? "" : S["comfort-canned-empty"]);
+  }
+
+  // Puts the reply's text where the cursor is in the message box (replacing a selection), and
+  // leaves the officer there to read it over: nothing is sent.
+  function insertCanned(i) {
+    var c = canned[i];
+    var box = $("officer-message");
+    if (!c || box.disabled) return;
+    var start = box.selectionStart == null ? box.value.length : box.selectionStart;
+    var end = box.selectionEnd == null ? start : box.selectionEnd;
+    box.setRangeText(c.body, start, end, "end");
+    box.focus();
+    $("canned-status").textContent = S["comfort-canned-inserted"] + " « " + c.title + " »";
+    typingNow();
+  }
+
+  // --- keyboard shortcuts: Alt+R, Alt+L, Alt+1..9, Escape in the list (Ctrl+Enter: above) -----
+  // Alt with a letter or digit only: never a key a screen reader uses (they use Insert, Caps
+  // Lock or single letters in browse mode). Ctrl+Alt is AltGr on Windows keyboards: left alone.
+  function cannedButtons() { return Array.prototype.slice.call($("canned-list").querySelectorAll("button")); }
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var digit = /^(Digit|Numpad)([1-9])$/.exec(event.code || "");
+    // The key's letter, or its place (Option+R on a Mac types "®", its code is still KeyR).
+    var is = function (l) { return (event.key || "").toLowerCase() === l || event.code === "Key" + l.toUpperCase(); };
+    if (is("r")) {
+      event.preventDefault();
+      $("officer-message").focus();
+    } else if (is("l")) {
+      var first = cannedButtons()[0];
+      if (first) { event.preventDefault(); first.focus(); }
+    } else if (digit && canned[Number(digit[2]) - 1]) {
+      event.preventDefault();
+      insertCanned(Number(digit[2]) - 1);
+    }
+  });
+  $("canned-list").addEventListener("keydown", function (event) {
+    var buttons = cannedButtons();
+    var at = buttons.indexOf(document.activeElement);
+    if (event.key === "Escape") {
+      event.preventDefault();
+      $("officer-message").focus();
+    } else if ((event.key === "ArrowDown" || event.key === "ArrowRight") && at >= 0) {
+      event.preventDefault();
+      buttons[(at + 1) % buttons.length].focus();
+    } else if ((event.key === "ArrowUp" || event.key === "ArrowLeft") && at >= 0) {
+      event.preventDefault();
+      buttons[(at - 1 + buttons.length) % buttons.length].focus();
+    }
+  });
 
   reload().then(connect);
 })();

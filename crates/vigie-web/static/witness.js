@@ -51,6 +51,38 @@
     if (state === "active") setStatus("status-active");
     else if (state === "closed") finish(false);
     else setStatus("status-waiting");
+    if (state === "waiting") pollQueue(); else showQueue(null);
+  }
+
+  // While waiting: the position in the queue and an estimated wait, or "nobody is on duty:
+  // write now and come back with your receipt code". Asked again every 20 seconds.
+  var queueTimer = null;
+  function showQueue(q) {
+    var box = $("queue-info");
+    if (!box) return;
+    box.replaceChildren();
+    box.hidden = !q || !q.waiting;
+    if (box.hidden) return;
+    var lines = [q.position <= 1 ? S["queue-position-next"] : S["queue-position"].replace("{n}", String(q.position))];
+    if (q.estimated_wait_seconds === null) lines.push(S["queue-no-officer"]);
+    else {
+      lines.push(S["queue-estimate"].replace("{n}", String(Math.max(1, Math.ceil(q.estimated_wait_seconds / 60)))));
+      if (q.estimated_wait_seconds > q.long_wait_seconds) lines.push(S["queue-long"]);
+    }
+    lines.forEach(function (text) { var p = document.createElement("p"); p.textContent = text; box.appendChild(p); });
+  }
+  function pollQueue() {
+    if (queueTimer !== null || !token) return;
+    var ask = function () {
+      if (current !== "waiting" || !token) { queueTimer = null; showQueue(null); return; }
+      fetch("/api/v1/witness/queue", { headers: { Authorization: "Bearer " + token, "Accept-Language": lang }, credentials: "omit", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (q) { if (current === "waiting") showQueue(q); })
+        .catch(function () {})
+        .then(function () { queueTimer = setTimeout(ask, 20000); });
+    };
+    queueTimer = 0;
+    ask();
   }
 
   // The conversation is over: no more writing. The socket stays open to deliver the thread
@@ -100,6 +132,9 @@
     var list = $("messages");
     var firstPending = list.querySelector("li.pending");
     list.insertBefore(li, firstPending);
+    if (e.kind === "message" && e.author === "officer") typingShown(false);
+    markSeen();
+    announceSeen();
     if (e.kind === "officer_joined") setConversationState("active");
     if (e.kind === "closed") { closedAt = e.seq; setConversationState("closed"); }
     // A question from the police after the end of the chat: the witness may answer once.
@@ -207,8 +242,16 @@
         everReady = true;
         setConversationState(msg.state);
         flush();
+        // A fresh socket: say again how far this page has read.
+        sentSeen = 0;
+        announceSeen();
       } else if (msg.type === "event") {
         render(msg.event);
+      } else if (msg.type === "typing" && msg.author === "officer") {
+        typingShown(true);
+      } else if (msg.type === "seen" && msg.author === "officer") {
+        officerSeen = Math.max(officerSeen, Number(msg.seq) || 0);
+        markSeen();
       } else if (msg.type === "ack") {
         var li = pending.get(msg.client_id);
         if (li) li.querySelector(".state").textContent = S.sent;
@@ -320,7 +363,56 @@
   var textarea = $("message");
   textarea.addEventListener("input", function () {
     $("message-count").textContent = String(4000 - textarea.value.length);
+    typingNow();
   });
+
+  // "The officer is typing" and "seen", both ways, over the WebSocket only; nothing of it is
+  // stored, here or on the server. The witness never learns which officer.
+  var TYPING_EVERY = 3500; // the server lets one through per 3 s
+  var lastTyping = 0;
+  var typingTimer = null;
+  var officerSeen = 0;
+  var sentSeen = 0;
+  var markedSeq = 0;
+  function socketOpen() { return !polling && ws && ws.readyState === WebSocket.OPEN; }
+  function typingNow() {
+    var now = Date.now();
+    if (ended || !token || !socketOpen() || now - lastTyping < TYPING_EVERY) return;
+    lastTyping = now;
+    ws.send(JSON.stringify({ type: "typing" }));
+  }
+  function typingShown(on) {
+    var el = $("typing");
+    if (!el) return;
+    clearTimeout(typingTimer);
+    el.textContent = on ? S["comfort-officer-typing"] : "";
+    if (on) typingTimer = setTimeout(function () { typingShown(false); }, 5000);
+  }
+  function announceSeen() {
+    if (!socketOpen() || document.visibilityState !== "visible" || lastSeq <= sentSeen) return;
+    sentSeen = lastSeq;
+    ws.send(JSON.stringify({ type: "seen", seq: lastSeq }));
+  }
+  document.addEventListener("visibilitychange", announceSeen);
+  // "Seen" under the witness's last message the officer has read.
+  function markSeen() {
+    var target = null;
+    $("messages").querySelectorAll("li.msg-witness[data-seq]").forEach(function (li) {
+      if (Number(li.dataset.seq) <= officerSeen) target = li;
+    });
+    if (!target || Number(target.dataset.seq) === markedSeq) return;
+    markedSeq = Number(target.dataset.seq);
+    var old = $("messages").querySelector(".seen-mark");
+    if (old) old.remove();
+    var mark = document.createElement("p");
+    mark.className = "seen-mark";
+    mark.textContent = S["comfort-seen"];
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = " " + S["comfort-seen-by-officer"];
+    mark.appendChild(who);
+    target.appendChild(mark);
+  }
   textarea.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();

@@ -43,6 +43,9 @@ pub struct Config {
     /// Without JavaScript, the start form is accepted this many seconds after the page was
     /// served, instead of a proof of work.
     pub nojs_wait_seconds: u32,
+    /// The response-time target: a witness should hear from an officer within this many
+    /// seconds of opening a chat. The statistics count the chats that did not as breaches.
+    pub response_target_seconds: u32,
     /// Largest photo a witness may send, in KiB.
     pub photo_max_kib: u32,
     /// The file holding the content key that seals messages, notes and reports at rest
@@ -82,6 +85,7 @@ impl Default for Config {
             pow_difficulty: 4,
             pow_memory_kib: 4096,
             nojs_wait_seconds: 5,
+            response_target_seconds: 120,
             photo_max_kib: 10 * 1024,
             content_key_file: None,
             content_key: None,
@@ -107,6 +111,7 @@ const ENV_KEYS: &[&str] = &[
     "VIGIE_POW_DIFFICULTY",
     "VIGIE_POW_MEMORY_KIB",
     "VIGIE_NOJS_WAIT_SECONDS",
+    "VIGIE_RESPONSE_TARGET_SECONDS",
     "VIGIE_PHOTO_MAX_KIB",
     "VIGIE_CONTENT_KEY",
     "VIGIE_CONTENT_KEY_FILE",
@@ -157,6 +162,9 @@ impl Config {
                 "VIGIE_POW_DIFFICULTY" => config.pow_difficulty = parse_u32(&key, &value)?,
                 "VIGIE_POW_MEMORY_KIB" => config.pow_memory_kib = parse_u32(&key, &value)?,
                 "VIGIE_NOJS_WAIT_SECONDS" => config.nojs_wait_seconds = parse_u32(&key, &value)?,
+                "VIGIE_RESPONSE_TARGET_SECONDS" => {
+                    config.response_target_seconds = parse_u32(&key, &value)?
+                }
                 "VIGIE_PHOTO_MAX_KIB" => config.photo_max_kib = parse_u32(&key, &value)?,
                 "VIGIE_CONTENT_KEY" => config.content_key = Some(KeyText(value)),
                 "VIGIE_CONTENT_KEY_FILE" => config.content_key_file = Some(PathBuf::from(value)),
@@ -193,6 +201,9 @@ impl Config {
         }
         if self.nojs_wait_seconds > 600 {
             bail!("nojs_wait_seconds must be at most 600");
+        }
+        if !(10..=3600).contains(&self.response_target_seconds) {
+            bail!("response_target_seconds must be between 10 and 3600");
         }
         if !(16..=65_536).contains(&self.photo_max_kib) {
             bail!("photo_max_kib must be between 16 and 65536");
@@ -313,6 +324,24 @@ mod tests {
         );
         assert!(Config::load(None, env(&[("VIGIE_OPEN_PER_MINUTE", "0")])).is_err());
         assert!(Config::load(None, env(&[("VIGIE_MESSAGE_BURST", "many")])).is_err());
+    }
+
+    #[test]
+    fn the_response_target_defaults_to_two_minutes_and_stays_sensible() {
+        assert_eq!(
+            Config::load(None, env(&[]))
+                .unwrap()
+                .response_target_seconds,
+            120
+        );
+        let c = Config::load(None, env(&[("VIGIE_RESPONSE_TARGET_SECONDS", "90")])).unwrap();
+        assert_eq!(c.response_target_seconds, 90);
+        for bad in ["9", "3601", "soon"] {
+            assert!(
+                Config::load(None, env(&[("VIGIE_RESPONSE_TARGET_SECONDS", bad)])).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -232,6 +232,7 @@ pub async fn serve(
         photo_max_bytes: usize::try_from(config.photo_max_kib)
             .unwrap_or(usize::MAX / 1024)
             .saturating_mul(1024),
+        response_target: time::Duration::seconds(i64::from(config.response_target_seconds)),
     };
     let state = AppState::new(
         backend.store(),
@@ -245,6 +246,7 @@ pub async fn serve(
         tracing::info!("shared database: live hints cross nodes");
     }
     vigie_web::start_purge_job(&state);
+    vigie_web::dispatcher::start(&state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

@@ -120,6 +120,8 @@ const STATISTICS: &[P] = &[Supervisor, Analyst, CrossSud, Auditor, Admin];
 const AUDITOR: &[P] = &[Auditor];
 const ADMIN: &[P] = &[Admin];
 const NOBODY: &[P] = &[];
+/// The shift lead: the operations board, officers' capacity.
+const LEAD: &[P] = &[Supervisor];
 /// Staff of the right role whom the object's scope hides: 404, as for a missing object.
 const OTHER_DEPARTEMENT: &[P] = &[CrossSud];
 const OTHER_UNIT: &[P] = &[OtherInvestigator];
@@ -918,6 +920,9 @@ struct Ids {
     point: String,
     /// An operator's account the admin's actions act on.
     target: String,
+    /// Canned replies: one the admin changes, one the admin deletes.
+    canned: String,
+    canned_gone: String,
 }
 
 async fn setup() -> (Fixture, Ids) {
@@ -1001,6 +1006,23 @@ async fn setup() -> (Fixture, Ids) {
         server.witness().await;
     }
 
+    // Two canned replies.
+    let mut canned = Vec::new();
+    for title in ["Bonjour", "Au revoir"] {
+        let a = post_form(
+            &admin,
+            "/staff/canned",
+            &[
+                ("locale", "fr"),
+                ("title", title),
+                ("body", "Texte de la matrice"),
+            ],
+        )
+        .await;
+        assert_eq!(a.status, 303, "create canned reply: {}", a.body);
+        canned.push(a.location.split("created=").nth(1).unwrap().to_owned());
+    }
+
     let principals = vec![
         (Anonymous, None),
         (Operator, Some(creds(&operator, "m.operator"))),
@@ -1044,6 +1066,8 @@ async fn setup() -> (Fixture, Ids) {
         unit_b,
         dossier,
         point,
+        canned_gone: canned.pop().unwrap(),
+        canned: canned.pop().unwrap(),
     };
     (fixture, ids)
 }
@@ -1129,6 +1153,64 @@ fn rows(ids: &Ids) -> Vec<Row> {
             422,
         ),
         get("/api/v1/staff/queue", "/api/v1/staff/queue", OFFICERS),
+        get(
+            "/api/v1/staff/canned",
+            "/api/v1/staff/canned?locale=fr",
+            OFFICERS,
+        ),
+        get("/api/v1/staff/board", "/api/v1/staff/board", LEAD),
+        // Nothing is on offer to anyone in the fixture: allowed, and answered "offer gone".
+        api_json(
+            Post,
+            "/api/v1/staff/offers/{id}/accept",
+            format!("/api/v1/staff/offers/{held}/accept"),
+            json!({}),
+            OFFICERS,
+            409,
+        ),
+        api_json(
+            Post,
+            "/api/v1/staff/offers/{id}/decline",
+            format!("/api/v1/staff/offers/{held}/decline"),
+            json!({}),
+            OFFICERS,
+            409,
+        ),
+        // Without its note the handover is refused, after the holder-or-lead check.
+        api_json(
+            Post,
+            "/api/v1/staff/conversations/{id}/handover",
+            format!("{conv}/handover"),
+            json!({"to": null, "note": ""}),
+            HOLDER_OR_LEAD,
+            422,
+        ),
+        api_json(
+            Post,
+            "/api/v1/staff/handovers/{id}/acknowledge",
+            "/api/v1/staff/handovers/999999/acknowledge",
+            json!({}),
+            OFFICERS,
+            404,
+        ),
+        // An unknown duty: allowed to try, refused (a real change would put the fixture's
+        // officers under dispatch, which needs their live console).
+        api_json(
+            Post,
+            "/api/v1/staff/me/duty",
+            "/api/v1/staff/me/duty",
+            json!({"duty": "asleep"}),
+            OFFICERS,
+            422,
+        ),
+        api_json(
+            Post,
+            "/api/v1/staff/officers/{id}/capacity",
+            format!("/api/v1/staff/officers/{}/capacity", ids.target),
+            json!({"capacity": 4}),
+            LEAD,
+            200,
+        ),
         api_json(
             Post,
             "/api/v1/staff/queue/take-next",
@@ -1361,6 +1443,40 @@ fn rows(ids: &Ids) -> Vec<Row> {
             )
         },
         get("/staff/console", "/staff/console", OFFICERS),
+        // ---- pages/board.rs ----
+        get("/staff/board", "/staff/board", LEAD),
+        form(
+            "/staff/conversations/{id}/handover",
+            format!("/staff/conversations/{held}/handover"),
+            &[("to", ""), ("note", "")],
+            HOLDER_OR_LEAD,
+            format!(
+                "/staff/conversations/{held}?handover_error=handover-note-required#handover-title"
+            ),
+        ),
+        Row {
+            allowed: OFFICERS,
+            body: Body::Form(vec![]),
+            ok: Allowed::Status(404),
+            ..Row::new(
+                Method::Post,
+                "/staff/handovers/{id}/acknowledge",
+                "/staff/handovers/999999/acknowledge",
+            )
+        },
+        Row {
+            allowed: OFFICERS,
+            body: Body::Form(vec![("duty", "asleep".to_owned())]),
+            ok: Allowed::Status(422),
+            ..Row::new(Method::Post, "/staff/duty", "/staff/duty")
+        },
+        form(
+            "/staff/officers/{id}/capacity",
+            format!("/staff/officers/{}/capacity", ids.target),
+            &[("capacity", "4")],
+            LEAD,
+            "/staff/board",
+        ),
         get(
             "/staff/conversations/{id}",
             format!("/staff/conversations/{held}"),
@@ -1486,6 +1602,44 @@ fn rows(ids: &Ids) -> Vec<Row> {
             &retention,
             ADMIN,
             "/staff/retention",
+        ),
+        // ---- pages/canned.rs ----
+        get("/staff/canned", "/staff/canned", ADMIN),
+        form(
+            "/staff/canned",
+            "/staff/canned",
+            &[
+                ("locale", "en"),
+                ("title", "Matrix {nonce}"),
+                ("body", "Hello from the matrix"),
+                ("position", "3"),
+            ],
+            ADMIN,
+            "/staff/canned?created=",
+        ),
+        get(
+            "/staff/canned/{id}",
+            format!("/staff/canned/{}", ids.canned),
+            ADMIN,
+        ),
+        form(
+            "/staff/canned/{id}",
+            format!("/staff/canned/{}", ids.canned),
+            &[
+                ("locale", "fr"),
+                ("title", "Bonjour {nonce}"),
+                ("body", "Texte changé par la matrice"),
+                ("position", "1"),
+            ],
+            ADMIN,
+            "/staff/canned?saved=",
+        ),
+        form(
+            "/staff/canned/{id}/delete",
+            format!("/staff/canned/{}/delete", ids.canned_gone),
+            &[],
+            ADMIN,
+            "/staff/canned?deleted=1",
         ),
         // ---- pages/chain.rs (before the dossier is acknowledged; close comes last) ----
         hiding(
@@ -1644,6 +1798,8 @@ fn declared_routes() -> BTreeSet<(String, String)> {
         "pages/staff.rs",
         "pages/accounts.rs",
         "pages/admin.rs",
+        "pages/board.rs",
+        "pages/canned.rs",
         "pages/dossiers.rs",
         "pages/chain.rs",
     ] {

@@ -215,7 +215,7 @@ async fn the_openapi_document_lists_every_api_route_and_each_one_exists() {
         .unwrap();
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 39);
+    assert_eq!(paths.len(), 48);
     for (path, ops) in paths {
         let concrete = path.replace("{id}", "00000000-0000-4000-8000-000000000000");
         for (method, _) in ops.as_object().unwrap() {

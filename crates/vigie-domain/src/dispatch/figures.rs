@@ -91,30 +91,78 @@ pub fn response_figures(
 ) -> Vec<PeriodFigures> {
     let mut buckets: BTreeMap<Timestamp, Vec<&ChatTimes>> = BTreeMap::new();
     for chat in chats.iter().filter(|c| c.created <= now) {
-        let local = chat.created.to_offset(offset);
         let start = match period {
-            Period::Hour => local
-                .replace_time(Time::MIDNIGHT)
-                .replace_hour(local.hour()),
-            Period::Day => Ok(local.replace_time(Time::MIDNIGHT)),
-        }
-        .unwrap_or(local);
+            Period::Hour => hour_start(chat.created, offset),
+            Period::Day => chat.created.to_offset(offset).replace_time(Time::MIDNIGHT),
+        };
         buckets.entry(start).or_default().push(chat);
     }
     buckets
         .into_iter()
-        .map(|(start, chats)| {
-            let spread = |f: &dyn Fn(&ChatTimes) -> Option<Duration>| {
-                Spread::of(chats.iter().filter_map(|c| f(c)).collect())
-            };
-            PeriodFigures {
-                start,
-                chats: chats.len(),
-                first_reply: spread(&|c| c.first_reply.map(|r| r - c.created)),
-                wait: spread(&|c| c.taken.map(|t| t - c.created)),
-                handling: spread(&|c| c.taken.zip(c.closed).map(|(t, e)| e - t)),
-                breaches: chats.iter().filter(|c| c.breached(target, now)).count(),
-            }
-        })
+        .map(|(start, chats)| bucket(start, &chats, target, now))
         .collect()
+}
+
+/// Figures per hour of the day at `offset` (0 to 23; hours without chats are left out), every
+/// day together: at which hours witnesses wait. A bucket's `start` is its hour on the first day
+/// a chat was created in it, so `start.hour()` is the hour of the day. In hour order.
+pub fn figures_by_hour_of_day(
+    chats: &[ChatTimes],
+    offset: UtcOffset,
+    target: Duration,
+    now: Timestamp,
+) -> Vec<PeriodFigures> {
+    let mut by_hour: BTreeMap<u8, (Timestamp, Vec<&ChatTimes>)> = BTreeMap::new();
+    for chat in chats.iter().filter(|c| c.created <= now) {
+        let start = hour_start(chat.created, offset);
+        let (first, list) = by_hour
+            .entry(start.hour())
+            .or_insert_with(|| (start, Vec::new()));
+        *first = (*first).min(start);
+        list.push(chat);
+    }
+    by_hour
+        .into_values()
+        .map(|(start, chats)| bucket(start, &chats, target, now))
+        .collect()
+}
+
+/// The figures of every chat at once (created up to `now`), `start` being the earliest
+/// creation; `None` without chats.
+pub fn overall_figures(
+    chats: &[ChatTimes],
+    target: Duration,
+    now: Timestamp,
+) -> Option<PeriodFigures> {
+    let chats: Vec<&ChatTimes> = chats.iter().filter(|c| c.created <= now).collect();
+    let start = chats.iter().map(|c| c.created).min()?;
+    Some(bucket(start, &chats, target, now))
+}
+
+/// The start of the hour `at` falls in, seen at `offset`.
+fn hour_start(at: Timestamp, offset: UtcOffset) -> Timestamp {
+    let local = at.to_offset(offset);
+    local
+        .replace_time(Time::MIDNIGHT)
+        .replace_hour(local.hour())
+        .unwrap_or(local)
+}
+
+fn bucket(
+    start: Timestamp,
+    chats: &[&ChatTimes],
+    target: Duration,
+    now: Timestamp,
+) -> PeriodFigures {
+    let spread = |f: &dyn Fn(&ChatTimes) -> Option<Duration>| {
+        Spread::of(chats.iter().filter_map(|c| f(c)).collect())
+    };
+    PeriodFigures {
+        start,
+        chats: chats.len(),
+        first_reply: spread(&|c| c.first_reply.map(|r| r - c.created)),
+        wait: spread(&|c| c.taken.map(|t| t - c.created)),
+        handling: spread(&|c| c.taken.zip(c.closed).map(|(t, e)| e - t)),
+        breaches: chats.iter().filter(|c| c.breached(target, now)).count(),
+    }
 }

@@ -88,7 +88,8 @@
 //! [`response_figures`] computes, per hour or day, counts, medians and 90th percentiles of time to
 //! first officer reply, waiting and handling time, and breaches of the target: a chat breaches
 //! when the witness went longer than `response_target` without an officer's reply (a late first
-//! reply, or none before the chat closed or before now).
+//! reply, or none before the chat closed or before now). [`figures_by_hour_of_day`] puts every
+//! day's same hour together (when in the day witnesses wait), [`overall_figures`] the whole set.
 
 mod apply;
 mod engine;
@@ -110,7 +111,10 @@ pub use engine::{plan, take_next};
 pub use estimate::{
     estimated_wait, on_duty_capacity, queue_position, DEFAULT_HANDLING, MAX_ESTIMATE,
 };
-pub use figures::{response_figures, ChatTimes, Period, PeriodFigures, Spread};
+pub use figures::{
+    figures_by_hour_of_day, overall_figures, response_figures, ChatTimes, Period, PeriodFigures,
+    Spread,
+};
 pub use handover::{handover, Handover, HandoverError, HandoverTarget};
 
 use crate::clock::Timestamp;

@@ -410,6 +410,26 @@ fn figures_count_breaches_and_spreads_per_hour_and_day() {
     let paris = UtcOffset::from_hms(1, 0, 0).unwrap();
     let local = response_figures(&chats, Period::Day, paris, target, now);
     assert_eq!(local[0].start, at(-3600));
+
+    // The same hour of two days goes together; the whole set is one bucket.
+    let day = 86_400;
+    let mut two_days = chats.to_vec();
+    two_days.push(chat_at(day + 10, Some(day + 250), None)); // 4 min: breach
+    let later = at(day + 4000);
+    let by_hour = figures_by_hour_of_day(&two_days, UtcOffset::UTC, target, later);
+    assert_eq!(by_hour.len(), 2);
+    assert_eq!(
+        (by_hour[0].start, by_hour[0].chats, by_hour[0].breaches),
+        (at(0), 6, 3)
+    );
+    assert_eq!(by_hour[0].first_reply.unwrap().max, Duration::seconds(240));
+    assert_eq!((by_hour[1].start.hour(), by_hour[1].chats), (1, 1));
+    let all = overall_figures(&two_days, target, later).unwrap();
+    assert_eq!((all.start, all.chats, all.breaches), (at(0), 7, 4));
+    assert_eq!(all.first_reply.unwrap().count, 4);
+    assert!(overall_figures(&[], target, later).is_none());
+    // Chats created after `now` are left out, as everywhere.
+    assert_eq!(overall_figures(&two_days, target, now).unwrap().chats, 6);
 }
 
 #[test]

@@ -757,6 +757,7 @@ struct StatisticsPage {
     seizures: Vec<(String, String)>,
     arrests: u64,
     states: Vec<(String, u64)>,
+    response: super::response_times::ResponseTimes,
 }
 
 /// A chart and the same figures as a table, for those who do not read the chart.
@@ -819,10 +820,10 @@ async fn statistics_page(
     let days = q.days.unwrap_or(30).clamp(1, 3650);
     let t = state.tr(locale);
     let now = state.clock.now();
-    let stats = state
-        .store
-        .statistics(now - time::Duration::days(days), now)
-        .await?;
+    let since = now - time::Duration::days(days);
+    let stats = state.store.statistics(since, now).await?;
+    let chats = state.store.chat_times(since, now).await?;
+    let response = super::response_times::section(&t, &chats, state.settings.response_target, now);
     let per_day: Vec<(String, u64)> = stats
         .per_day
         .iter()
@@ -899,6 +900,7 @@ async fn statistics_page(
             .iter()
             .map(|(s, n)| (t.choice("state", s.as_str()), *n))
             .collect(),
+        response,
         t,
     })
 }

@@ -3,8 +3,11 @@
 
 mod accounts;
 mod admin;
+mod board;
+mod canned;
 mod chain;
 mod dossiers;
+mod response_times;
 mod staff;
 mod witness;
 
@@ -36,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/audit", get(staff::audit))
         .merge(accounts::router())
         .merge(admin::router())
+        .merge(board::router())
+        .merge(canned::router())
         .merge(dossiers::router())
         .merge(chain::router())
 }
@@ -59,6 +64,9 @@ pub fn script_strings(tr: &Tr, keys: &[&str], prefixes: &[&str]) -> String {
         "n",
         "size",
         "time",
+        "conversation",
+        "priority",
+        "seconds",
     ]
     .iter()
     .map(|n| (*n, format!("{{{n}}}")))

@@ -48,6 +48,9 @@ pub(crate) fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     if role.may(Permission::HandleConversations) {
         add("/staff/console", "nav-console");
     }
+    if role.may(Permission::ReadAllConversations) {
+        add("/staff/board", "board-nav");
+    }
     if role.may(Permission::ReadRoutedReports) {
         add("/staff/reports", "nav-reports");
     }
@@ -69,6 +72,7 @@ pub(crate) fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     if role.may(Permission::ManageUnits) {
         add("/staff/units", "nav-units");
         add("/staff/retention", "nav-retention");
+        add("/staff/canned", "nav-canned");
     }
     let who = t.with(
         "logged-in-as",
@@ -300,7 +304,19 @@ const CONSOLE_KEYS: &[&str] = &[
 ];
 
 fn console_strings(t: &Tr) -> String {
-    script_strings(t, CONSOLE_KEYS, &["error-", "field-error-", "state-"])
+    script_strings(
+        t,
+        CONSOLE_KEYS,
+        &[
+            "error-",
+            "field-error-",
+            "state-",
+            "offer-",
+            "notify-",
+            "priority-",
+            "comfort-",
+        ],
+    )
 }
 
 #[derive(Template)]
@@ -312,6 +328,10 @@ struct ConsolePage {
     supervisor: bool,
     strings: String,
     csrf: String,
+    /// The officer's duty status: (value, label, current) for each choice.
+    duties: Vec<(&'static str, String, bool)>,
+    /// Handovers to this officer not yet acknowledged: (id, text, conversation id).
+    handovers: Vec<(i64, String, String)>,
 }
 
 pub async fn console(
@@ -320,12 +340,42 @@ pub async fn console(
     Officer(staff): Officer,
 ) -> Result<Html<String>, AppError> {
     let t = state.tr(locale);
+    let current = state
+        .store
+        .presences()
+        .await?
+        .into_iter()
+        .find(|p| p.staff == staff.principal.id)
+        .map_or(vigie_domain::dispatch::Duty::OffDuty, |p| p.duty);
+    let duties = vigie_domain::dispatch::Duty::ALL
+        .iter()
+        .map(|d| (d.as_str(), t.choice("duty", d.as_str()), *d == current))
+        .collect();
+    let handovers = state
+        .store
+        .pending_handovers(staff.principal.id)
+        .await?
+        .into_iter()
+        .map(|h| {
+            let text = t.with(
+                "handover-received",
+                &[
+                    ("from", h.from_username.clone()),
+                    ("conversation", h.conversation.to_string()[..8].to_owned()),
+                    ("note", h.note.clone()),
+                ],
+            );
+            (h.id, text, h.conversation.to_string())
+        })
+        .collect();
     render(&ConsolePage {
         me: Some(me(&t, &staff, "/staff/console")),
         path: "/staff/console",
         supervisor: staff.principal.role.may(Permission::ReadAllConversations),
         strings: console_strings(&t),
         csrf: staff.csrf.clone(),
+        duties,
+        handovers,
         t,
     })
 }
@@ -382,6 +432,15 @@ struct ConversationPage {
     form: ReportForm,
     strings: String,
     csrf: String,
+    /// Colleagues who can receive a handover now: (id, name).
+    receivers: Vec<(String, String)>,
+    handover_error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConversationQuery {
+    #[serde(default)]
+    handover_error: String,
 }
 
 pub async fn conversation(
@@ -389,6 +448,7 @@ pub async fn conversation(
     Lang(locale): Lang,
     Officer(staff): Officer,
     Path(id): Path<String>,
+    Query(q): Query<ConversationQuery>,
 ) -> Result<Html<String>, AppError> {
     let id: ConversationId = id.parse().map_err(|_| AppError::NotFound)?;
     CaseReader::obtain(
@@ -401,12 +461,26 @@ pub async fn conversation(
     .await?;
     let t = state.tr(locale);
     let path = format!("/staff/conversations/{id}");
+    let receivers = crate::presence::receivers(&state, staff.principal.id)
+        .await?
+        .into_iter()
+        .map(|p| (p.staff.to_string(), p.username))
+        .collect();
+    let handover_error = match q.handover_error.as_str() {
+        "" => None,
+        "handover-note-required" => Some(t.get("error-handover-note-required")),
+        "handover-same-officer" => Some(t.get("error-handover-same-officer")),
+        "handover-unknown-receiver" => Some(t.get("error-handover-unknown-receiver")),
+        _ => Some(t.get("error-handover-receiver")),
+    };
     render(&ConversationPage {
         me: Some(me(&t, &staff, "/staff/console")),
         short_id: id.to_string()[..8].to_owned(),
         form: report_form(&t),
         strings: console_strings(&t),
         csrf: staff.csrf.clone(),
+        receivers,
+        handover_error,
         path,
         id,
         t,

@@ -56,6 +56,9 @@ struct ChatView {
     client_id: String,
     lines: Vec<Line>,
     status: String,
+    /// While waiting: position in the queue, estimated wait, or "nobody on duty: leave your
+    /// information now".
+    queue_info: Vec<String>,
     /// The witness may write (open conversation, or a follow-up question to answer).
     can_write: bool,
     /// The conversation is over for the witness (no "end" button any more).
@@ -102,6 +105,14 @@ const SCRIPT_KEYS: &[&str] = &[
     "photo-retrying",
     "photo-size-mib",
     "photo-size-kib",
+    "comfort-officer-typing",
+    "comfort-seen",
+    "comfort-seen-by-officer",
+    "queue-position-next",
+    "queue-position",
+    "queue-estimate",
+    "queue-no-officer",
+    "queue-long",
 ];
 
 fn intro(state: &AppState, t: Tr) -> WitnessPage {
@@ -425,6 +436,14 @@ async fn chat(
     } else {
         t.get("status-waiting")
     };
+    let queue_info = if !ended && conversation.state == ConversationState::Waiting {
+        crate::presence::queue_status(state, conversation.id)
+            .await?
+            .map(|s| crate::presence::queue_lines(t, &s))
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let client_id = state.with_rng(|rng| {
         let mut bytes = [0u8; 12];
         rng.fill_bytes(&mut bytes);
@@ -437,6 +456,7 @@ async fn chat(
         client_id,
         lines,
         status,
+        queue_info,
         ended,
         receipt: None,
         draft: String::new(),
@@ -473,6 +493,7 @@ mod proptests {
             client_id: String::new(),
             lines: Vec::new(),
             status: String::new(),
+            queue_info: Vec::new(),
             can_write: true,
             ended: false,
             receipt: None,

@@ -19,7 +19,7 @@ use vigie_store::{
     AssignedCase, CaseReader, Conversation, NewMessage, Report, TakeOutcome, Writer,
 };
 
-fn conversation_id(raw: &str) -> Result<ConversationId, AppError> {
+pub(crate) fn conversation_id(raw: &str) -> Result<ConversationId, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
@@ -60,6 +60,8 @@ pub async fn queue(
 pub struct Held {
     conversation_id: ConversationId,
     state: vigie_domain::ConversationState,
+    /// The witness's language: the canned replies offered are in it.
+    locale: vigie_domain::Locale,
     taken_at: Option<String>,
     last_seq: u64,
     witness_left: bool,
@@ -73,6 +75,7 @@ impl From<Conversation> for Held {
         Self {
             conversation_id: c.id,
             state: c.state,
+            locale: c.locale,
             taken_at: c.taken_at.map(rfc3339),
             last_seq: c.last_seq,
             witness_left: !c.token_live,

@@ -3,8 +3,11 @@
 
 pub(crate) mod accounts;
 mod analysis;
+mod canned;
 mod cases;
 mod directory;
+mod offers;
+pub(crate) use cases::conversation_id;
 mod pending;
 pub(crate) mod photos;
 mod session;
@@ -30,6 +33,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/me", get(session::me))
         .route("/api/v1/staff/me/password", post(accounts::change_password))
         .route("/api/v1/staff/queue", get(cases::queue))
+        .route("/api/v1/staff/board", get(crate::presence::board_api))
+        .route("/api/v1/staff/offers/{id}/accept", post(offers::accept))
+        .route(
+            "/api/v1/staff/conversations/{id}/handover",
+            post(crate::presence::handover_api),
+        )
+        .route(
+            "/api/v1/staff/handovers/{id}/acknowledge",
+            post(crate::presence::acknowledge_api),
+        )
+        .route("/api/v1/staff/offers/{id}/decline", post(offers::decline))
+        .route("/api/v1/staff/me/duty", post(crate::presence::duty_api))
+        .route(
+            "/api/v1/staff/officers/{id}/capacity",
+            post(crate::presence::capacity_api),
+        )
         .route("/api/v1/staff/queue/take-next", post(cases::take_next))
         .route("/api/v1/staff/conversations", get(cases::mine))
         .route("/api/v1/staff/conversations/{id}", get(cases::show))
@@ -54,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/conversations/{id}/close", post(cases::close))
         .route("/api/v1/staff/conversations/{id}/block", post(cases::block))
         .route("/api/v1/staff/communes", get(directory::communes))
+        .route("/api/v1/staff/canned", get(canned::list))
         .route("/api/v1/staff/reports", get(directory::inbox))
         .route("/api/v1/staff/reports/{id}", get(directory::report))
         .route("/api/v1/staff/reports/{id}/grading", post(analysis::grade))

@@ -1,5 +1,7 @@
 //! The console's live channel: the queue and the officer's conversations, and the thread and
 //! notes of the one conversation on screen. Hints come from the hub; data from the store.
+//! `typing` and `seen` frames about the watched conversation are ephemeral: relayed to the
+//! witness through the hub, never stored (see `crate::comfort`).
 
 use super::cases::{held, queue_items};
 use super::StaffNote;
@@ -14,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use vigie_domain::ConversationId;
-use vigie_store::CaseReader;
+use vigie_store::{CaseReader, Party};
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -26,6 +28,15 @@ enum Incoming {
     },
     Unwatch,
     Ping,
+    /// The officer is typing in the watched conversation (the witness sees "an officer").
+    Typing {
+        conversation_id: ConversationId,
+    },
+    /// The officer has read the watched conversation up to `seq`.
+    Seen {
+        conversation_id: ConversationId,
+        seq: u64,
+    },
 }
 
 /// Refuses cross-site WebSocket hijacking: a browser always sends `Origin` on a WebSocket.
@@ -68,6 +79,10 @@ struct Watched {
     last: u64,
     signal: watch::Receiver<crate::hub::Signal>,
     notes: u64,
+    /// The last signal relayed, and this socket's own typing throttle and "seen" mark.
+    heard: crate::hub::Signal,
+    typing: crate::comfort::Throttle,
+    seen: u64,
 }
 
 async fn overview(state: &AppState, officer: &Officer) -> Result<Message, AppError> {
@@ -83,8 +98,9 @@ async fn overview(state: &AppState, officer: &Officer) -> Result<Message, AppErr
     } else {
         None
     };
+    let offers = super::offers::offers_for(state, officer).await?;
     Ok(frame(
-        json!({ "type": "queue", "queue": queue_items(state).await?, "mine": mine, "all": all }),
+        json!({ "type": "queue", "queue": queue_items(state).await?, "mine": mine, "all": all, "offers": offers }),
     ))
 }
 
@@ -127,12 +143,26 @@ async fn push_notes(state: &AppState, w: &Watched, socket: &mut WebSocket) -> Re
         .map_err(|_| AppError::Conflict("closed"))
 }
 
+/// A typing or seen frame about a conversation this socket does not watch: as if it did not
+/// exist (watching is what checks the officer may read it).
+async fn not_watched(socket: &mut WebSocket) -> Result<(), AppError> {
+    socket
+        .send(frame(json!({ "type": "error", "code": "not-found" })))
+        .await
+        .map_err(|_| AppError::Conflict("closed"))
+}
+
 async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
     let _open = crate::metrics::Gauge::hold(&state.metrics.staff_sockets);
     let mut queue = state.hub.subscribe_queue();
     queue.borrow_and_update();
     let mut watched: Option<Watched> = None;
-    let mut ping = tokio::time::interval(std::time::Duration::from_secs(25));
+    // Pings every 15 s: the browser answers them itself, even in a background tab, and each
+    // answer is a heartbeat (liveness has a 45 s grace, so one lost answer changes nothing).
+    let mut ping = tokio::time::interval(std::time::Duration::from_secs(15));
+    let me = officer.0.principal.id;
+    crate::presence::heartbeat(&state, me).await;
+    let mut last_beat = std::time::Instant::now();
     match overview(&state, &officer).await {
         Ok(msg) => {
             if socket.send(msg).await.is_err() {
@@ -164,10 +194,19 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
             } => {
                 match (changed, watched.as_mut()) {
                     (Ok(signal), Some(w)) => {
-                        let mut r = push_thread(&state, w, &mut socket).await;
+                        let before = std::mem::replace(&mut w.heard, signal);
+                        // Typing or reading alone has nothing in the store to read.
+                        let mut r = if signal.only_ephemeral_since(&before) && signal.witness_seen <= w.last {
+                            Ok(())
+                        } else {
+                            push_thread(&state, w, &mut socket).await
+                        };
                         if r.is_ok() && signal.notes != w.notes {
                             w.notes = signal.notes;
                             r = push_notes(&state, w, &mut socket).await;
+                        }
+                        for mark in crate::comfort::frames_for(Party::Officer, &before, &signal, Some(w.id)) {
+                            if r.is_ok() { r = socket.send(frame(mark)).await.map_err(|_| AppError::Conflict("closed")); }
                         }
                         r
                     }
@@ -175,6 +214,10 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                 }
             }
             incoming = socket.recv() => {
+                if matches!(incoming, Some(Ok(_))) && last_beat.elapsed() >= crate::presence::HEARTBEAT_EVERY {
+                    crate::presence::heartbeat(&state, me).await;
+                    last_beat = std::time::Instant::now();
+                }
                 let text = match incoming {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
@@ -185,10 +228,14 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                         match CaseReader::obtain(state.store.as_ref(), &officer.0.principal, conversation_id, "handling", state.clock.now()).await {
                             Ok(reader) => {
                                 let signal = state.hub.subscribe(conversation_id);
-                                let notes = signal.borrow().notes;
-                                let mut w = Watched { id: conversation_id, reader, last: after, signal, notes };
+                                let heard = *signal.borrow();
+                                let notes = heard.notes;
+                                let mut w = Watched { id: conversation_id, reader, last: after, signal, notes, heard, typing: Default::default(), seen: 0 };
                                 let mut r = push_thread(&state, &mut w, &mut socket).await;
                                 if r.is_ok() { r = push_notes(&state, &w, &mut socket).await; }
+                                if let (true, Some(mark)) = (r.is_ok(), crate::comfort::current(Party::Officer, &heard, Some(w.id))) {
+                                    r = socket.send(frame(mark)).await.map_err(|_| AppError::Conflict("closed"));
+                                }
                                 watched = Some(w);
                                 r
                             }
@@ -200,6 +247,24 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                     }
                     Ok(Incoming::Unwatch) => { watched = None; Ok(()) }
                     Ok(Incoming::Ping) => socket.send(frame(json!({ "type": "pong" }))).await.map_err(|_| AppError::Conflict("closed")),
+                    Ok(Incoming::Typing { conversation_id }) => match watched.as_mut() {
+                        Some(w) if w.id == conversation_id => {
+                            if w.typing.allow(tokio::time::Instant::now()) {
+                                state.hub.typing(w.id, Party::Officer);
+                            }
+                            Ok(())
+                        }
+                        _ => not_watched(&mut socket).await,
+                    },
+                    Ok(Incoming::Seen { conversation_id, seq }) => match watched.as_mut() {
+                        Some(w) if w.id == conversation_id => {
+                            if let Some(seq) = crate::comfort::advance(&mut w.seen, seq, w.last) {
+                                state.hub.seen(w.id, Party::Officer, seq);
+                            }
+                            Ok(())
+                        }
+                        _ => not_watched(&mut socket).await,
+                    },
                     Err(_) => socket.send(frame(json!({ "type": "error", "code": "frame-invalid" }))).await.map_err(|_| AppError::Conflict("closed")),
                 }
             }

@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/witness/messages", post(api::send))
         .route("/api/v1/witness/photos", post(photos::upload))
         .route("/api/v1/witness/events", get(api::events))
+        .route(
+            "/api/v1/witness/queue",
+            get(crate::presence::witness_queue_api),
+        )
         .route("/api/v1/witness/close", post(api::close))
         .route("/api/v1/witness/ws", get(ws::upgrade))
 }

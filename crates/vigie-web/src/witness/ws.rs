@@ -1,9 +1,12 @@
 //! The witness's WebSocket: `hello` with the token and the last sequence seen, then every
 //! event after it from the store, then live events; `send` frames are acknowledged only after
 //! commit. The socket closes when the token is revoked or the server shuts down.
+//! `typing` and `seen` frames are ephemeral: relayed to the officers' sockets through the hub,
+//! never stored (see `crate::comfort`).
 
 use super::api::{append, PAGE};
 use super::{Witness, WitnessEvent};
+use crate::comfort::{self, Throttle};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
@@ -13,6 +16,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
+use vigie_store::Party;
 
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(25);
@@ -32,6 +36,12 @@ enum Incoming {
         body: String,
     },
     Ping,
+    /// The witness is typing (throttled here; the officer sees "the witness is typing").
+    Typing,
+    /// The witness has read the thread up to `seq`.
+    Seen {
+        seq: u64,
+    },
 }
 
 pub async fn upgrade(
@@ -141,7 +151,10 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
     // 2. Subscribe, then check the token again: a resume or close that lands between the first
     // check and the subscription is seen by the second check, one after it by the signal.
     let mut signal = state.hub.subscribe(id);
-    let mut epoch = signal.borrow_and_update().epoch;
+    let mut heard = *signal.borrow_and_update();
+    let mut epoch = heard.epoch;
+    let mut typing = Throttle::default();
+    let mut my_seen = 0;
     let witness = match check_token(&state, &token).await {
         Ok(w) => w,
         Err(e) => return refuse(tr, socket, e).await,
@@ -154,6 +167,11 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
         .is_err()
     {
         return;
+    }
+    if let Some(mark) = comfort::current(Party::Witness, &heard, None) {
+        if socket.send(frame(mark)).await.is_err() {
+            return;
+        }
     }
     // 3. The backlog after `last`, then live events.
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -175,6 +193,7 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
             changed = signal.changed() => {
                 if changed.is_err() { return; }
                 let now = *signal.borrow_and_update();
+                let before = std::mem::replace(&mut heard, now);
                 if now.epoch != epoch {
                     epoch = now.epoch;
                     match check_token(&state, &token).await {
@@ -191,8 +210,12 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
                         Err(e) => return refuse(tr, socket, e).await,
                     }
                 }
-                // Any change may carry events (a hint can be coalesced or be a bare nudge).
-                catch_up = true;
+                for mark in comfort::frames_for(Party::Witness, &before, &now, None) {
+                    if socket.send(frame(mark)).await.is_err() { return; }
+                }
+                // Any change may carry events (a hint can be coalesced or be a bare nudge),
+                // except the other side's typing or reading, which has nothing in the store.
+                catch_up = !now.only_ephemeral_since(&before);
             }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
@@ -215,6 +238,18 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
                         }
                     }
                     Ok(Incoming::Ping) => frame(json!({ "type": "pong" })),
+                    Ok(Incoming::Typing) => {
+                        if typing.allow(tokio::time::Instant::now()) {
+                            state.hub.typing(id, Party::Witness);
+                        }
+                        continue;
+                    }
+                    Ok(Incoming::Seen { seq }) => {
+                        if let Some(seq) = comfort::advance(&mut my_seen, seq, last) {
+                            state.hub.seen(id, Party::Witness, seq);
+                        }
+                        continue;
+                    }
                     Ok(Incoming::Hello { .. }) => error_frame(tr, &AppError::BadRequest("hello-repeated"), None),
                     Err(_) => error_frame(tr, &AppError::BadRequest("frame-invalid"), None),
                 };
@@ -233,7 +268,7 @@ mod proptests {
         #[test]
         fn any_frame_decodes_or_is_refused_without_panic(text in prop_oneof![
             any::<String>(),
-            "\\{\"type\":\"(hello|send|ping|x)\"(,\"[a-z_]{1,9}\":(\"[^\"]{0,8}\"|[0-9-]{1,22}|null|\\[\\]))*\\}",
+            "\\{\"type\":\"(hello|send|ping|typing|seen|x)\"(,\"[a-z_]{1,9}\":(\"[^\"]{0,8}\"|[0-9-]{1,22}|null|\\[\\]))*\\}",
         ]) {
             let _ = serde_json::from_str::<Incoming>(&text);
         }
