@@ -85,3 +85,13 @@ error-handover-same-officer = You already hold this conversation.
 error-handover-unknown-receiver = This colleague cannot receive conversations.
 error-handover-not-held = Nobody holds this conversation any more.
 error-offer-gone = This offer is no longer valid.
+
+board-load-offered = { $held } / { $capacity } (+ { $offered } offered)
+board-alerts = Alerts of the last two hours
+board-alerts-none = No alert.
+board-col-alert = Alert
+board-col-ago = Ago
+alert-first_reply_timeout = No first reply in time: back to the queue
+alert-officer_lost = Officer disconnected: conversations back to the queue
+alert-officer_away = Officer went on break or off duty holding conversations
+alert-long_wait = Wait beyond the target

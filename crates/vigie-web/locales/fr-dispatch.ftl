@@ -85,3 +85,13 @@ error-handover-same-officer = Vous tenez déjà cette conversation.
 error-handover-unknown-receiver = Ce collègue ne peut pas recevoir de conversation.
 error-handover-not-held = Plus personne ne tient cette conversation.
 error-offer-gone = Cette proposition n'est plus valable.
+
+board-load-offered = { $held } / { $capacity } (+ { $offered } proposée(s))
+board-alerts = Alertes des deux dernières heures
+board-alerts-none = Aucune alerte.
+board-col-alert = Alerte
+board-col-ago = Il y a
+alert-first_reply_timeout = Pas de première réponse à temps : remise dans la file
+alert-officer_lost = Agent déconnecté : conversations remises dans la file
+alert-officer_away = Agent parti en pause ou hors service avec des conversations
+alert-long_wait = Attente au-delà de l'objectif

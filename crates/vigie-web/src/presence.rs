@@ -44,6 +44,18 @@ pub struct OfficerRow {
     pub alive: bool,
     /// Seconds since the last heartbeat; `None` if never seen.
     pub last_seen_seconds: Option<i64>,
+    /// Conversations offered to this officer, waiting for their answer.
+    pub offered: u32,
+}
+
+/// A dispatch alert for the shift lead: a first reply that did not come, an officer lost or
+/// gone with chats, a wait beyond the target.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRow {
+    pub conversation_id: ConversationId,
+    pub reason: vigie_domain::dispatch::AlertReason,
+    pub officer: Option<String>,
+    pub seconds_ago: i64,
 }
 
 /// A waiting conversation beyond the first-reply target.
@@ -65,6 +77,8 @@ pub struct Board {
     pub free_slots: u32,
     pub officers: Vec<OfficerRow>,
     pub at_risk: Vec<AtRisk>,
+    /// Alerts of the last two hours, newest first.
+    pub alerts: Vec<AlertRow>,
 }
 
 /// The board as of now, from the store.
@@ -81,6 +95,34 @@ pub async fn board(state: &AppState) -> Result<Board, AppError> {
         .iter()
         .filter(|p| p.duty == Duty::OnShift && alive(p, now))
         .collect();
+    let snapshot = state.store.dispatch_snapshot().await?;
+    let offered = |id: StaffId| {
+        let n = snapshot
+            .offers
+            .iter()
+            .filter(|o| o.officer == id && o.expires_at > now)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
+    let name = |id: StaffId| {
+        presences
+            .iter()
+            .find(|p| p.staff == id)
+            .map(|p| p.username.clone())
+    };
+    let mut alerts: Vec<AlertRow> = state
+        .store
+        .dispatch_alerts(now - time::Duration::hours(2))
+        .await?
+        .into_iter()
+        .map(|a| AlertRow {
+            conversation_id: a.conversation,
+            reason: a.reason,
+            officer: a.staff.and_then(name),
+            seconds_ago: (now - a.at).whole_seconds().max(0),
+        })
+        .collect();
+    alerts.sort_by_key(|a| a.seconds_ago);
     Ok(Board {
         queue_depth: queue.len(),
         longest_wait_seconds: waits.iter().copied().max(),
@@ -101,8 +143,10 @@ pub async fn board(state: &AppState) -> Result<Board, AppError> {
                 held: p.held,
                 alive: alive(p, now),
                 last_seen_seconds: p.last_seen.map(|s| (now - s).whole_seconds().max(0)),
+                offered: offered(p.staff),
             })
             .collect(),
+        alerts,
         at_risk: queue
             .iter()
             .zip(&waits)

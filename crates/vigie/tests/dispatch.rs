@@ -64,6 +64,16 @@ async fn offers_go_to_one_officer_accept_takes_decline_passes_and_handover_moves
         "a" => (&a, &b, &mut ws_b),
         _ => (&b, &a, &mut ws_a),
     };
+    // The lead's board shows the pending offer on that officer's row.
+    let (_, board) = lead.get("/api/v1/staff/board").await;
+    let offered: u64 = board["officers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["offered"].as_u64().unwrap())
+        .sum();
+    assert_eq!(offered, 1, "{board}");
+    assert_eq!(board["alerts"], json!([]));
     // The other officer cannot take it while it is offered; the offered one accepts it.
     assert_eq!(other.take(&first.id).await.0, 409);
     let path = format!("/api/v1/staff/offers/{}/accept", first.id);
@@ -183,4 +193,31 @@ async fn board_id(lead: &StaffClient, username: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+#[tokio::test]
+async fn a_wait_beyond_the_target_alerts_the_lead_at_its_deadline() {
+    // The shortest target allowed; the runtime wakes at the deadline by itself (no poll).
+    let server = Server::start_with(&[("VIGIE_RESPONSE_TARGET_SECONDS", "10")]);
+    let lead = server.staff("supervisor", "chef.alerte", "").await;
+    let witness = server.witness().await;
+    let (_, board) = lead.get("/api/v1/staff/board").await;
+    assert_eq!(board["alerts"], json!([]), "{board}");
+    assert_eq!(board["at_risk"], json!([]));
+    tokio::time::sleep(Duration::from_millis(10_500)).await;
+    let mut found = None;
+    for _ in 0..30 {
+        let (_, board) = lead.get("/api/v1/staff/board").await;
+        if let Some(a) = board["alerts"].as_array().and_then(|a| a.first()).cloned() {
+            assert_eq!(board["at_risk"][0]["conversation_id"], witness.id.as_str());
+            found = Some(a);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let alert = found.expect("a long-wait alert at the target");
+    assert_eq!(alert["reason"], "long_wait");
+    assert_eq!(alert["conversation_id"], witness.id.as_str());
+    let (_, page) = lead.page("/staff/board").await;
+    assert!(page.contains("Attente au-delà de l"), "{page}");
 }

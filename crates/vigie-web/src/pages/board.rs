@@ -38,6 +38,14 @@ struct Row {
     capacity_label: String,
 }
 
+struct Alert {
+    conversation: String,
+    conversation_id: String,
+    reason: String,
+    officer: String,
+    ago: String,
+}
+
 struct Risk {
     conversation: String,
     waiting: String,
@@ -58,6 +66,7 @@ struct BoardPage {
     free_slots: u32,
     rows: Vec<Row>,
     risks: Vec<Risk>,
+    alerts: Vec<Alert>,
     updated: String,
     error: Option<String>,
 }
@@ -94,7 +103,18 @@ fn view(state: &AppState, t: Tr, lead: &Officer, b: Board, error: Option<String>
                 (_, None) => t.get("board-never"),
             },
             alive: o.alive,
-            load: format!("{} / {}", o.held, o.capacity),
+            load: if o.offered > 0 {
+                t.with(
+                    "board-load-offered",
+                    &[
+                        ("held", o.held.to_string()),
+                        ("capacity", o.capacity.to_string()),
+                        ("offered", o.offered.to_string()),
+                    ],
+                )
+            } else {
+                format!("{} / {}", o.held, o.capacity)
+            },
             capacity: o.capacity,
             capacity_label: t.with("board-capacity-label", &[("officer", o.username.clone())]),
         })
@@ -106,6 +126,17 @@ fn view(state: &AppState, t: Tr, lead: &Officer, b: Board, error: Option<String>
             conversation: r.conversation_id.to_string()[..8].to_owned(),
             waiting: duration(&t, r.waiting_seconds),
             priority: t.get(&format!("priority-{}", r.priority.clamp(0, 3))),
+        })
+        .collect();
+    let alerts = b
+        .alerts
+        .iter()
+        .map(|a| Alert {
+            conversation: a.conversation_id.to_string()[..8].to_owned(),
+            conversation_id: a.conversation_id.to_string(),
+            reason: t.choice("alert", a.reason.as_str()),
+            officer: a.officer.clone().unwrap_or_else(|| t.get("board-none")),
+            ago: duration(&t, a.seconds_ago),
         })
         .collect();
     let clock = time::macros::format_description!("[hour]:[minute]:[second] UTC");
@@ -122,6 +153,7 @@ fn view(state: &AppState, t: Tr, lead: &Officer, b: Board, error: Option<String>
         free_slots: b.free_slots,
         rows,
         risks,
+        alerts,
         updated: t.with(
             "board-updated",
             &[("time", now.format(&clock).unwrap_or_default())],
