@@ -54,6 +54,10 @@ pub struct Settings {
     /// A witness should hear from an officer within this time of opening a chat; the
     /// response-time figures count the chats that did not as breaches.
     pub response_target: time::Duration,
+    /// How long an officer has to accept an offer.
+    pub offer_timeout: time::Duration,
+    /// A held chat without a first officer reply within this long goes back to the queue.
+    pub first_reply_timeout: time::Duration,
 }
 
 impl Default for Settings {
@@ -66,6 +70,8 @@ impl Default for Settings {
             pow: pow::PowSettings::default(),
             photo_max_bytes: 10 * 1024 * 1024,
             response_target: time::Duration::minutes(2),
+            offer_timeout: time::Duration::seconds(30),
+            first_reply_timeout: time::Duration::minutes(3),
         }
     }
 }

@@ -46,6 +46,11 @@ pub struct Config {
     /// The response-time target: a witness should hear from an officer within this many
     /// seconds of opening a chat. The statistics count the chats that did not as breaches.
     pub response_target_seconds: u32,
+    /// How long an officer has to accept a conversation offered to them.
+    pub offer_timeout_seconds: u32,
+    /// A held conversation without a first officer reply within this long goes back to the
+    /// queue, and the shift lead is alerted.
+    pub first_reply_seconds: u32,
     /// Largest photo a witness may send, in KiB.
     pub photo_max_kib: u32,
     /// The file holding the content key that seals messages, notes and reports at rest
@@ -86,6 +91,8 @@ impl Default for Config {
             pow_memory_kib: 4096,
             nojs_wait_seconds: 5,
             response_target_seconds: 120,
+            offer_timeout_seconds: 30,
+            first_reply_seconds: 180,
             photo_max_kib: 10 * 1024,
             content_key_file: None,
             content_key: None,
@@ -112,6 +119,8 @@ const ENV_KEYS: &[&str] = &[
     "VIGIE_POW_MEMORY_KIB",
     "VIGIE_NOJS_WAIT_SECONDS",
     "VIGIE_RESPONSE_TARGET_SECONDS",
+    "VIGIE_OFFER_TIMEOUT_SECONDS",
+    "VIGIE_FIRST_REPLY_SECONDS",
     "VIGIE_PHOTO_MAX_KIB",
     "VIGIE_CONTENT_KEY",
     "VIGIE_CONTENT_KEY_FILE",
@@ -162,6 +171,12 @@ impl Config {
                 "VIGIE_POW_DIFFICULTY" => config.pow_difficulty = parse_u32(&key, &value)?,
                 "VIGIE_POW_MEMORY_KIB" => config.pow_memory_kib = parse_u32(&key, &value)?,
                 "VIGIE_NOJS_WAIT_SECONDS" => config.nojs_wait_seconds = parse_u32(&key, &value)?,
+                "VIGIE_OFFER_TIMEOUT_SECONDS" => {
+                    config.offer_timeout_seconds = parse_u32(&key, &value)?
+                }
+                "VIGIE_FIRST_REPLY_SECONDS" => {
+                    config.first_reply_seconds = parse_u32(&key, &value)?
+                }
                 "VIGIE_RESPONSE_TARGET_SECONDS" => {
                     config.response_target_seconds = parse_u32(&key, &value)?
                 }
@@ -201,6 +216,12 @@ impl Config {
         }
         if self.nojs_wait_seconds > 600 {
             bail!("nojs_wait_seconds must be at most 600");
+        }
+        if !(5..=600).contains(&self.offer_timeout_seconds) {
+            bail!("offer_timeout_seconds must be between 5 and 600");
+        }
+        if !(30..=3600).contains(&self.first_reply_seconds) {
+            bail!("first_reply_seconds must be between 30 and 3600");
         }
         if !(10..=3600).contains(&self.response_target_seconds) {
             bail!("response_target_seconds must be between 10 and 3600");

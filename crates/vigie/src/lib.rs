@@ -233,6 +233,8 @@ pub async fn serve(
             .unwrap_or(usize::MAX / 1024)
             .saturating_mul(1024),
         response_target: time::Duration::seconds(i64::from(config.response_target_seconds)),
+        offer_timeout: time::Duration::seconds(i64::from(config.offer_timeout_seconds)),
+        first_reply_timeout: time::Duration::seconds(i64::from(config.first_reply_seconds)),
     };
     let state = AppState::new(
         backend.store(),

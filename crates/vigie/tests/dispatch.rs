@@ -221,3 +221,53 @@ async fn a_wait_beyond_the_target_alerts_the_lead_at_its_deadline() {
     let (_, page) = lead.page("/staff/board").await;
     assert!(page.contains("Attente au-delà de l"), "{page}");
 }
+
+#[tokio::test]
+async fn an_unanswered_offer_moves_to_a_colleague_at_its_timeout() {
+    let server = Server::start_with(&[("VIGIE_OFFER_TIMEOUT_SECONDS", "5")]);
+    let a = server.staff("operator", "agent.lent", "").await;
+    let b = server.staff("operator", "agent.vif", "").await;
+    let lead = server.staff("supervisor", "chef.delai", "").await;
+    let _ws_a = on_shift(&a).await;
+    let _ws_b = on_shift(&b).await;
+    let witness = server.witness().await;
+    let holder_of_offer = |board: &Value| -> Option<String> {
+        board["officers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["offered"] == 1)
+            .map(|o| o["username"].as_str().unwrap().to_owned())
+    };
+    let mut first = None;
+    for _ in 0..50 {
+        let (_, board) = lead.get("/api/v1/staff/board").await;
+        if let Some(name) = holder_of_offer(&board) {
+            first = Some(name);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first = first.expect("offered to someone");
+    // Nobody answers: at the timeout the runtime wakes by itself and offers it to the other.
+    tokio::time::sleep(Duration::from_millis(5_200)).await;
+    let mut second = None;
+    for _ in 0..30 {
+        let (_, board) = lead.get("/api/v1/staff/board").await;
+        if let Some(name) = holder_of_offer(&board).filter(|n| *n != first) {
+            second = Some(name);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        second.is_some(),
+        "the offer moved from {first} to the colleague"
+    );
+    let (_, board) = lead.get("/api/v1/staff/board").await;
+    assert_eq!(
+        board["queue_depth"], 1,
+        "still waiting, never lost: {board}"
+    );
+    let _ = witness;
+}
