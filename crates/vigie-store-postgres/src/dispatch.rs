@@ -440,3 +440,40 @@ pub(crate) async fn alerts(s: &PgStore, since: Timestamp) -> StoreResult<Vec<Dis
         })
         .collect()
 }
+
+pub(crate) async fn raise_priority(
+    s: &PgStore,
+    conversation: ConversationId,
+    level: i32,
+    by: Option<StaffId>,
+    at: Timestamp,
+) -> StoreResult<bool> {
+    let mut tx = s.pool.begin().await.map_err(map_err)?;
+    let raised = sqlx::query(
+        "UPDATE conversations SET priority = $1 \
+         WHERE id = $2 AND state = 'waiting' AND priority < $3",
+    )
+    .bind(i64::from(level))
+    .bind(conversation.to_string())
+    .bind(i64::from(level))
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected()
+        == 1;
+    if raised {
+        write_audit(
+            &mut tx,
+            &NewAudit {
+                actor: by,
+                action: "priority_raised",
+                target: format!("conversation:{conversation}"),
+                purpose: "handling",
+                at,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(raised)
+}

@@ -18,6 +18,7 @@ pub mod migrate;
 mod points;
 mod presence;
 mod retention;
+mod roster;
 mod staff;
 mod units;
 mod witness;
@@ -403,6 +404,28 @@ impl Store for PgStore {
     async fn presences(&self) -> StoreResult<Vec<Presence>> {
         presence::presences(self).await
     }
+    async fn add_shift(
+        &self,
+        staff: StaffId,
+        starts_at: Timestamp,
+        ends_at: Timestamp,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<i64> {
+        roster::add_shift(self, staff, starts_at, ends_at, by, at).await
+    }
+    async fn delete_shift(&self, id: i64, by: StaffId, at: Timestamp) -> StoreResult<()> {
+        roster::delete_shift(self, id, by, at).await
+    }
+    async fn shifts(&self, since: Timestamp, until: Timestamp) -> StoreResult<Vec<Shift>> {
+        roster::shifts(self, since, until).await
+    }
+    async fn apply_roster(&self, now: Timestamp) -> StoreResult<Vec<(StaffId, Duty)>> {
+        roster::apply_roster(self, now).await
+    }
+    async fn next_roster_change(&self, now: Timestamp) -> StoreResult<Option<Timestamp>> {
+        roster::next_roster_change(self, now).await
+    }
     async fn dispatch_snapshot(&self) -> StoreResult<vigie_domain::dispatch::Snapshot> {
         dispatch::snapshot(self).await
     }
@@ -452,6 +475,15 @@ impl Store for PgStore {
     }
     async fn dispatch_alerts(&self, since: Timestamp) -> StoreResult<Vec<DispatchAlertRow>> {
         dispatch::alerts(self, since).await
+    }
+    async fn raise_priority(
+        &self,
+        conversation: ConversationId,
+        level: i32,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        dispatch::raise_priority(self, conversation, level, by, at).await
     }
     async fn spend_proof(
         &self,

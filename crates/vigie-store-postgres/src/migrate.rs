@@ -306,6 +306,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "shifts",
+        &[
+            ("id", Int),
+            ("staff_id", Text),
+            ("starts_at", Int),
+            ("ends_at", Int),
+            ("created_by", OptText),
+            ("created_at", Int),
+        ],
+    ),
+    (
         "audit_log",
         &[
             ("id", Int),
@@ -341,6 +352,7 @@ const MUST_BE_EMPTY: &[&str] = &[
     "dispatch_declines",
     "dispatch_alerts",
     "handovers",
+    "shifts",
     "audit_log",
 ];
 
@@ -464,6 +476,7 @@ pub async fn copy_from_sqlite(
         "follow_ups",
         "dispatch_alerts",
         "handovers",
+        "shifts",
     ] {
         sqlx::query(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"

@@ -8,7 +8,7 @@
 use crate::cases::{audit, write_audit};
 use crate::decode::{enum_col, get, opt_ts, parse};
 use crate::{internal, map_err, PgStore};
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use vigie_domain::clock::to_millis;
 use vigie_domain::dispatch::{Duty, DEFAULT_CAPACITY};
 use vigie_domain::report::FieldErrors;
@@ -40,7 +40,19 @@ pub(crate) async fn set_duty(
     at: Timestamp,
 ) -> StoreResult<()> {
     let mut tx = s.pool.begin().await.map_err(map_err)?;
-    let written = sqlx::query(
+    let written = write_duty(&mut tx, staff, duty, at).await?;
+    audited(tx, written, staff, "duty_changed", by, at).await
+}
+
+/// The row update of a duty change (by hand or by the roster), inside the caller's transaction:
+/// the rows written (0 for an unknown account).
+pub(crate) async fn write_duty(
+    conn: &mut PgConnection,
+    staff: StaffId,
+    duty: Duty,
+    at: Timestamp,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
         "INSERT INTO staff_presence (staff_id, duty, duty_changed_at) \
          SELECT id, $1, $2 FROM staff WHERE id = $3 \
          ON CONFLICT (staff_id) DO UPDATE \
@@ -49,11 +61,10 @@ pub(crate) async fn set_duty(
     .bind(duty.as_str())
     .bind(to_millis(at))
     .bind(staff.to_string())
-    .execute(&mut *tx)
+    .execute(conn)
     .await
     .map_err(map_err)?
-    .rows_affected();
-    audited(tx, written, staff, "duty_changed", by, at).await
+    .rows_affected())
 }
 
 pub(crate) async fn set_capacity(

@@ -424,3 +424,40 @@ pub(crate) async fn alerts(
         })
         .collect()
 }
+
+pub(crate) async fn raise_priority(
+    s: &SqliteStore,
+    conversation: ConversationId,
+    level: i32,
+    by: Option<StaffId>,
+    at: Timestamp,
+) -> StoreResult<bool> {
+    let mut tx = s.write.begin().await.map_err(map_err)?;
+    let raised = sqlx::query(
+        "UPDATE conversations SET priority = ? \
+         WHERE id = ? AND state = 'waiting' AND priority < ?",
+    )
+    .bind(i64::from(level))
+    .bind(conversation.to_string())
+    .bind(i64::from(level))
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?
+    .rows_affected()
+        == 1;
+    if raised {
+        write_audit(
+            &mut tx,
+            &NewAudit {
+                actor: by,
+                action: "priority_raised",
+                target: format!("conversation:{conversation}"),
+                purpose: "handling",
+                at,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(raised)
+}

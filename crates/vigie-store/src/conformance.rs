@@ -166,6 +166,7 @@ pub async fn run_all(store: Dyn) {
     crate::conformance_response::run_all(store.clone()).await;
     crate::conformance_canned::run_all(store.clone()).await;
     crate::conformance_chain::run_all(store.clone()).await;
+    crate::conformance_roster::run_all(store.clone()).await;
     // Last: its scenarios close every chat left open by the checks above.
     crate::conformance_dispatch::run_all(store).await;
 }

@@ -14,6 +14,7 @@ mod conformance_dispatch;
 mod conformance_handover;
 mod conformance_presence;
 mod conformance_response;
+mod conformance_roster;
 mod conformance_security;
 mod error;
 mod hint;
@@ -194,6 +195,34 @@ pub trait Store: Send + Sync + 'static {
     /// defaults) and the active conversations it holds; ordered by username.
     async fn presences(&self) -> StoreResult<Vec<Presence>>;
 
+    // --- roster (issue 6): shifts, and the duty changes at their edges ---------------------------
+
+    /// Adds a shift for an operator or supervisor account not disabled (else `Invalid`, field
+    /// `staff`, code `shift-unknown-officer`), ending after it starts (else `Invalid`, field
+    /// `ends_at`, code `shift-end-not-after-start`), overlapping no other shift of the same
+    /// officer (else `Conflict("shift-overlap")`; end to end is fine). Audited `shift_added`,
+    /// target `shift:<id>`, purpose "handling". Returns the shift's id.
+    async fn add_shift(
+        &self,
+        staff: StaffId,
+        starts_at: Timestamp,
+        ends_at: Timestamp,
+        by: StaffId,
+        at: Timestamp,
+    ) -> StoreResult<i64>;
+    /// Removes a shift, audited `shift_deleted`. The officer's duty is left as it is.
+    /// `NotFound` for an unknown id.
+    async fn delete_shift(&self, id: i64, by: StaffId, at: Timestamp) -> StoreResult<()>;
+    /// The shifts overlapping `[since, until)`, by start then username.
+    async fn shifts(&self, since: Timestamp, until: Timestamp) -> StoreResult<Vec<Shift>>;
+    /// Applies [`dispatch::roster_duty`] to every account not disabled with at least one shift,
+    /// in one transaction (serialised with dispatch): each change is the row update of
+    /// [`Store::set_duty`] at `now`, audited `duty_changed` with no actor (the roster). Officers
+    /// without a shift are never touched. Returns the changes, by officer id.
+    async fn apply_roster(&self, now: Timestamp) -> StoreResult<Vec<(StaffId, Duty)>>;
+    /// The first shift start or end strictly after `now`.
+    async fn next_roster_change(&self, now: Timestamp) -> StoreResult<Option<Timestamp>>;
+
     // --- dispatch (issue 6): the rows behind `vigie_domain::dispatch` ---------------------------
     // Each change mirrors the engine's reference mutation on `Snapshot` (`apply`, `claim`,
     // `decline`, `record_reply`, `apply_handover`, `close`) in one transaction.
@@ -255,6 +284,16 @@ pub trait Store: Send + Sync + 'static {
     async fn pending_handovers(&self, staff: StaffId) -> StoreResult<Vec<HandoverNote>>;
     /// Alerts raised by dispatch at or after `since`, oldest first.
     async fn dispatch_alerts(&self, since: Timestamp) -> StoreResult<Vec<DispatchAlertRow>>;
+    /// Raises a waiting conversation's priority to `level` (never lowers it): the witness's own
+    /// declaration at the start (`by` None), or a shift lead. Audited `priority_raised`.
+    /// `false` when the conversation is not waiting or already at that level or above.
+    async fn raise_priority(
+        &self,
+        conversation: ConversationId,
+        level: i32,
+        by: Option<StaffId>,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
 
     // --- anti-abuse ---------------------------------------------------------------------------
 

@@ -172,6 +172,16 @@ pub struct Presence {
     pub held: u32,
 }
 
+/// One shift of the roster (issue 6), with its officer's username.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shift {
+    pub id: i64,
+    pub staff: StaffId,
+    pub username: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
 /// A warm handover the receiver has not acknowledged yet, its note opened (issue 6). The
 /// receiver is the named colleague, or, for a chat handed back to the queue, whoever holds it now.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -95,3 +95,11 @@ alert-first_reply_timeout = No first reply in time: back to the queue
 alert-officer_lost = Officer disconnected: conversations back to the queue
 alert-officer_away = Officer went on break or off duty holding conversations
 alert-long_wait = Wait beyond the target
+
+## Urgency declared at the start of the conversation
+urgency-legend = Is it urgent?
+urgency-hint = If someone is in danger right now, call 17 or 112. Otherwise, your answer helps us reply sooner.
+urgency-normal = Nothing urgent
+urgency-weapons = There are weapons or violence
+urgency-danger = Someone is in immediate danger
+error-priority-invalid = This urgency level does not exist.

@@ -95,3 +95,11 @@ alert-first_reply_timeout = Pas de première réponse à temps : remise dans la 
 alert-officer_lost = Agent déconnecté : conversations remises dans la file
 alert-officer_away = Agent parti en pause ou hors service avec des conversations
 alert-long_wait = Attente au-delà de l'objectif
+
+## Urgence déclarée au début de la conversation
+urgency-legend = Est-ce urgent ?
+urgency-hint = Si quelqu'un est en danger en ce moment, appelez le 17 ou le 112. Sinon, votre réponse aide à vous répondre plus vite.
+urgency-normal = Pas d'urgence particulière
+urgency-weapons = Il y a des armes ou des violences
+urgency-danger = Quelqu'un est en danger immédiat
+error-priority-invalid = Ce niveau d'urgence n'existe pas.

@@ -29,6 +29,8 @@ const FR: &str = concat!(
     include_str!("../locales/fr-dispatch.ftl"),
     "\n",
     include_str!("../locales/fr-comfort.ftl"),
+    "\n",
+    include_str!("../locales/fr-roster.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -48,6 +50,8 @@ const EN: &str = concat!(
     include_str!("../locales/en-dispatch.ftl"),
     "\n",
     include_str!("../locales/en-comfort.ftl"),
+    "\n",
+    include_str!("../locales/en-roster.ftl"),
 );
 
 pub struct I18n {

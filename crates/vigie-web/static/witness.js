@@ -325,7 +325,8 @@
     solveChallenge(function (n) {
       progress.textContent = (S["proof-working-progress"] || "").replace("{n}", String(n));
     }).then(function (proof) {
-      return api("/api/v1/witness/conversations", { locale: lang, proof: proof });
+      var urgency = document.querySelector("#start-form input[name=priority]:checked");
+      return api("/api/v1/witness/conversations", { locale: lang, proof: proof, priority: urgency ? urgency.value : "normal" });
     }, function (e) {
       var code = e && e.message === "proof-unavailable" ? "proof-unavailable" : "unavailable";
       return { ok: false, status: 0, data: { error: { code: code } } };

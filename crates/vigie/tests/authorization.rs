@@ -1477,6 +1477,30 @@ fn rows(ids: &Ids) -> Vec<Row> {
             LEAD,
             "/staff/board",
         ),
+        // ---- pages/roster.rs ----
+        get("/staff/roster", "/staff/roster", LEAD),
+        // An unknown officer: refused with the form again, nothing written.
+        Row {
+            allowed: LEAD,
+            body: Body::Form(vec![
+                ("staff", "nobody".to_owned()),
+                ("date", "2030-01-01".to_owned()),
+                ("start", "08:00".to_owned()),
+                ("end", "16:00".to_owned()),
+            ]),
+            ok: Allowed::Status(422),
+            ..Row::new(Method::Post, "/staff/roster", "/staff/roster")
+        },
+        Row {
+            allowed: LEAD,
+            body: Body::Form(vec![]),
+            ok: Allowed::Status(404),
+            ..Row::new(
+                Method::Post,
+                "/staff/roster/{id}/delete",
+                "/staff/roster/999999/delete",
+            )
+        },
         get(
             "/staff/conversations/{id}",
             format!("/staff/conversations/{held}"),
@@ -1802,6 +1826,7 @@ fn declared_routes() -> BTreeSet<(String, String)> {
         "pages/canned.rs",
         "pages/dossiers.rs",
         "pages/chain.rs",
+        "pages/roster.rs",
     ] {
         let text = std::fs::read_to_string(src.join(file)).unwrap();
         for (at, _) in text.match_indices(".route(") {

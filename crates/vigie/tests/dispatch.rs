@@ -271,3 +271,44 @@ async fn an_unanswered_offer_moves_to_a_colleague_at_its_timeout() {
     );
     let _ = witness;
 }
+
+#[tokio::test]
+async fn a_witness_in_danger_goes_first_in_the_queue() {
+    let server = Server::start();
+    let calm = server.witness().await;
+    let proof = server.proof().await;
+    let r = server
+        .http
+        .post(server.url("/api/v1/witness/conversations"))
+        .json(&json!({"locale": "fr", "proof": proof, "priority": "imminent_danger"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let urgent: Value = r.json().await.unwrap();
+    let urgent_id = urgent["conversation_id"].as_str().unwrap().to_owned();
+    let officer = server.staff("operator", "agent.urgence", "").await;
+    let (_, queue) = officer.get("/api/v1/staff/queue").await;
+    let order: Vec<&str> = queue["queue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["conversation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, vec![urgent_id.as_str(), calm.id.as_str()], "{queue}");
+    assert_eq!(queue["queue"][0]["priority"], 3);
+    // An unknown urgency is refused, typed, and opens nothing.
+    let proof = server.proof().await;
+    let r = server
+        .http
+        .post(server.url("/api/v1/witness/conversations"))
+        .json(&json!({"locale": "fr", "proof": proof, "priority": "apocalypse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "priority-invalid");
+    let (_, queue) = officer.get("/api/v1/staff/queue").await;
+    assert_eq!(queue["queue"].as_array().unwrap().len(), 2);
+}

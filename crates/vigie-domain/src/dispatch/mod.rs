@@ -96,6 +96,7 @@ mod engine;
 mod estimate;
 mod figures;
 mod handover;
+mod roster;
 
 #[cfg(test)]
 mod fixture;
@@ -116,6 +117,7 @@ pub use figures::{
     Spread,
 };
 pub use handover::{handover, Handover, HandoverError, HandoverTarget};
+pub use roster::{roster_duty, RosterState};
 
 use crate::clock::Timestamp;
 use crate::ids::{ConversationId, StaffId};

@@ -8,6 +8,7 @@ mod canned;
 mod chain;
 mod dossiers;
 mod response_times;
+mod roster;
 mod staff;
 mod witness;
 
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(canned::router())
         .merge(dossiers::router())
         .merge(chain::router())
+        .merge(roster::router())
 }
 
 pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {

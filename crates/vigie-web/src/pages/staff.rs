@@ -50,6 +50,9 @@ pub(crate) fn me(t: &Tr, staff: &Staff, path: &str) -> Me {
     }
     if role.may(Permission::ReadAllConversations) {
         add("/staff/board", "board-nav");
+        if role.may(Permission::HandleConversations) {
+            add("/staff/roster", "roster-nav");
+        }
     }
     if role.may(Permission::ReadRoutedReports) {
         add("/staff/reports", "nav-reports");

@@ -160,6 +160,8 @@ pub struct WitnessForm {
     receipt_code: String,
     #[serde(default)]
     ticket: String,
+    #[serde(default)]
+    priority: String,
 }
 
 type PageResponse = Result<(StatusCode, Html<String>), AppError>;
@@ -185,7 +187,7 @@ pub async fn form(
         return refused_intro(&state, t, StatusCode::BAD_REQUEST, "nojs-form-invalid");
     };
     match form.action.as_str() {
-        "start" => start(&state, t, locale, &client, &form.ticket).await,
+        "start" => start(&state, t, locale, &client, &form.ticket, &form.priority).await,
         "resume" => resume(&state, t, &form.receipt_code).await,
         "send" | "refresh" | "end" | "end_confirmed" => {
             let witness = match Witness::from_token(&state, form.token.trim()).await {
@@ -246,7 +248,11 @@ async fn start(
     locale: Locale,
     client: &ClientAddress,
     ticket: &str,
+    priority: &str,
 ) -> PageResponse {
+    let Ok(level) = api::witness_priority(Some(priority)) else {
+        return refused_intro(state, t, StatusCode::BAD_REQUEST, "nojs-form-invalid");
+    };
     let proof = api::Proof::Wait {
         ticket: ticket.trim(),
     };
@@ -276,6 +282,7 @@ async fn start(
         }
         Err(e) => return Err(e),
     };
+    api::declare_priority(state, opened.id, level).await?;
     let conversation = Witness::from_token(state, &opened.token)
         .await?
         .conversation;

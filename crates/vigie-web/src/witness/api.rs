@@ -30,6 +30,41 @@ pub struct StartBody {
     /// The solved proof of work (see `pow.rs`): required.
     #[serde(default)]
     proof: Option<ProofBody>,
+    /// What the witness says of the urgency: `normal`, `weapons_violence` or
+    /// `imminent_danger` (raises the conversation's place in the queue).
+    #[serde(default)]
+    priority: Option<String>,
+}
+
+/// Parses what the witness said of the urgency (absent or empty: normal).
+pub(crate) fn witness_priority(raw: Option<&str>) -> Result<i32, AppError> {
+    use vigie_domain::dispatch::Priority;
+    match raw.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(raw) => match Priority::parse(raw) {
+            Some(p @ (Priority::Normal | Priority::WeaponsViolence | Priority::ImminentDanger)) => {
+                Ok(p.level())
+            }
+            _ => Err(AppError::Invalid("priority-invalid")),
+        },
+    }
+}
+
+/// Records the witness's declared urgency on a conversation just opened.
+pub(crate) async fn declare_priority(
+    state: &AppState,
+    id: ConversationId,
+    level: i32,
+) -> Result<(), AppError> {
+    if level > 0
+        && state
+            .store
+            .raise_priority(id, level, None, state.clock.now())
+            .await?
+    {
+        state.hub.queue_changed();
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -141,7 +176,9 @@ pub async fn start(
         challenge: &proof.challenge,
         nonce: proof.nonce,
     };
+    let level = witness_priority(body.priority.as_deref())?;
     let opened = open(&state, &client, locale, proof).await?;
+    declare_priority(&state, opened.id, level).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

@@ -1,0 +1,33 @@
+## Shift roster (issue 6): the shift lead's page.
+
+roster-nav = Roster
+roster-title = Shift roster
+roster-lead = The shifts of the next seven days. When their shift starts, an officer goes on shift; when it ends, they enter drain mode: no new conversations, they finish or hand over their own, then go off duty. Officers without shifts set their duty themselves.
+roster-utc = All times are in Coordinated Universal Time (UTC). It is { $time } UTC.
+roster-create-title = Add a shift
+roster-create-legend = New shift
+roster-field-officer = Officer
+roster-field-date = Start date
+roster-field-date-hint = Format YYYY-MM-DD, in UTC.
+roster-field-start = Start time (UTC)
+roster-field-end = End time (UTC)
+roster-field-time-hint = Format HH:MM, in UTC. An end earlier than the start falls on the next day.
+roster-create-button = Add the shift
+roster-added = Shift added.
+roster-deleted = Shift deleted.
+roster-list-title = Shifts of the next seven days
+roster-list-empty = No shift planned in the next seven days.
+roster-caption = Shifts of { $officer }
+roster-col-start = Start
+roster-col-end = End
+roster-col-actions = Actions
+roster-delete = Delete
+roster-delete-label = Delete the shift of { $officer } starting { $start }
+roster-error-summary = The shift was not added:
+roster-error-title-prefix = Error:
+roster-error-officer = Choose an active operator or shift lead.
+roster-error-date = Enter a valid date in the format YYYY-MM-DD.
+roster-error-start = Enter a valid start time in the format HH:MM.
+roster-error-end = Enter a valid end time in the format HH:MM.
+roster-error-end-not-after-start = The end must differ from the start.
+roster-error-overlap = This officer already has a shift during these hours.

@@ -1,0 +1,33 @@
+## Planning des vacations (issue 6) : page du chef de salle.
+
+roster-nav = Planning
+roster-title = Planning des vacations
+roster-lead = Les vacations des sept prochains jours. Au début de sa vacation, l'agent passe en service ; à la fin, il passe en fin de service : il ne reçoit plus de nouvelle conversation, termine ou transmet les siennes, puis passe hors service. Les agents sans vacation règlent leur statut eux-mêmes.
+roster-utc = Toutes les heures sont en temps universel (UTC). Il est { $time } UTC.
+roster-create-title = Ajouter une vacation
+roster-create-legend = Nouvelle vacation
+roster-field-officer = Agent
+roster-field-date = Date de début
+roster-field-date-hint = Format AAAA-MM-JJ, en UTC.
+roster-field-start = Heure de début (UTC)
+roster-field-end = Heure de fin (UTC)
+roster-field-time-hint = Format HH:MM, en UTC. Une fin plus tôt que le début tombe le lendemain.
+roster-create-button = Ajouter la vacation
+roster-added = Vacation ajoutée.
+roster-deleted = Vacation supprimée.
+roster-list-title = Vacations des sept prochains jours
+roster-list-empty = Aucune vacation prévue sur les sept prochains jours.
+roster-caption = Vacations de { $officer }
+roster-col-start = Début
+roster-col-end = Fin
+roster-col-actions = Actions
+roster-delete = Supprimer
+roster-delete-label = Supprimer la vacation de { $officer } du { $start }
+roster-error-summary = La vacation n'a pas été ajoutée :
+roster-error-title-prefix = Erreur :
+roster-error-officer = Choisissez un agent ou un chef de salle actif.
+roster-error-date = Indiquez une date valide au format AAAA-MM-JJ.
+roster-error-start = Indiquez une heure de début valide au format HH:MM.
+roster-error-end = Indiquez une heure de fin valide au format HH:MM.
+roster-error-end-not-after-start = La fin doit être différente du début.
+roster-error-overlap = Cet agent a déjà une vacation sur ces heures.
