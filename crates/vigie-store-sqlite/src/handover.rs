@@ -85,6 +85,18 @@ pub(crate) async fn handover(
             assigned(&mut tx, to, at).await?;
         }
         None => {
+            // A blocked chat stays with its holder until they close it as rejected: back in
+            // the queue it would be offered to no one and closed by no one.
+            let blocked: Option<i64> =
+                sqlx::query_scalar("SELECT blocked_at FROM conversations WHERE id = ?")
+                    .bind(chat.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .flatten();
+            if blocked.is_some() {
+                return Err(StoreError::Conflict("handover-blocked"));
+            }
             // Back at its original wait and priority; its long-wait alert is not due again.
             sqlx::query(
                 "UPDATE conversations SET state = 'waiting', operator_id = NULL, \

@@ -103,3 +103,4 @@ urgency-normal = Nothing urgent
 urgency-weapons = There are weapons or violence
 urgency-danger = Someone is in immediate danger
 error-priority-invalid = This urgency level does not exist.
+error-handover-blocked = A blocked conversation stays with its officer until it is closed: it cannot go back to the queue.

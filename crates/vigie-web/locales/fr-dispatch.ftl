@@ -103,3 +103,4 @@ urgency-normal = Pas d'urgence particulière
 urgency-weapons = Il y a des armes ou des violences
 urgency-danger = Quelqu'un est en danger immédiat
 error-priority-invalid = Ce niveau d'urgence n'existe pas.
+error-handover-blocked = Une conversation bloquée reste à son agent jusqu'à sa clôture : elle ne peut pas retourner dans la file.

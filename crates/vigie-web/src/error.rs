@@ -94,6 +94,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict("not-acknowledged") => AppError::Conflict("not-acknowledged"),
             StoreError::Conflict("offer-gone") => AppError::Conflict("offer-gone"),
             StoreError::Conflict("handover-not-held") => AppError::Conflict("handover-not-held"),
+            StoreError::Conflict("handover-blocked") => AppError::Conflict("handover-blocked"),
             StoreError::Conflict("already-acknowledged") => {
                 AppError::Conflict("already-acknowledged")
             }

@@ -7,8 +7,10 @@
 mod common;
 
 use common::*;
+use futures_util::SinkExt;
 use serde_json::{json, Value};
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
 
 /// Reads console frames until one carries offers matching `pred`.
 async fn offers_until(ws: &mut Ws, mut pred: impl FnMut(&[Value]) -> bool) -> Vec<Value> {
@@ -133,6 +135,17 @@ async fn offers_go_to_one_officer_accept_takes_decline_passes_and_handover_moves
         (status, body["error"]["code"].as_str()),
         (422, Some("handover-note-required"))
     );
+    // The holder's console watches the thread live until the handover.
+    let mut watching = holder.socket().await;
+    watching
+        .send(Message::Text(
+            json!({"type": "watch", "conversation_id": first.id, "after": 0})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    until(&mut watching, |f| f["type"] == "event").await;
     let other_id = board_id(
         &lead,
         if offered_to == Some("a") {
@@ -157,6 +170,24 @@ async fn offers_go_to_one_officer_accept_takes_decline_passes_and_handover_moves
         .get(&format!("/api/v1/staff/conversations/{}", first.id))
         .await;
     assert_eq!(status, 403, "the giver no longer does");
+    // Nor does their open console: the next witness message is not pushed to it.
+    let (status, _) = first.send("w-after", "Message après le transfert").await;
+    assert_eq!(status, 201);
+    let mut refused = false;
+    while let Some(f) = next_json_within(&mut watching, Duration::from_secs(3)).await {
+        assert!(
+            !f.to_string().contains("après le transfert"),
+            "the former holder still reads the thread: {f}"
+        );
+        if f["type"] == "error" && f["code"] == "forbidden" {
+            refused = true;
+            break;
+        }
+    }
+    assert!(
+        refused,
+        "the former holder's socket is told it lost the conversation"
+    );
     let (_, console) = other.page("/staff/console").await;
     assert!(
         console.contains("demander l"),

@@ -121,11 +121,13 @@ fn parse(
     if staff.is_none() {
         errors.insert("staff", t.get("roster-error-officer"));
     }
+    // A plausible year only: far dates would overflow when a night shift adds a day.
     let date = Date::parse(
         form.date.trim(),
         format_description!("[year]-[month]-[day]"),
     )
-    .ok();
+    .ok()
+    .filter(|d| (2000..=2100).contains(&d.year()));
     if date.is_none() {
         errors.insert("date", t.get("roster-error-date"));
     }

@@ -354,10 +354,21 @@ pub async fn console(
         .iter()
         .map(|d| (d.as_str(), t.choice("duty", d.as_str()), *d == current))
         .collect();
-    let handovers = state
-        .store
-        .pending_handovers(staff.principal.id)
-        .await?
+    let pending = state.store.pending_handovers(staff.principal.id).await?;
+    // Shown is read: every display of a handover note (case content) is audited.
+    for h in &pending {
+        state
+            .store
+            .audit(vigie_store::NewAudit {
+                actor: Some(staff.principal.id),
+                action: "handover_note_read",
+                target: format!("conversation:{}", h.conversation),
+                purpose: "handling",
+                at: state.clock.now(),
+            })
+            .await?;
+    }
+    let handovers = pending
         .into_iter()
         .map(|h| {
             let text = t.with(

@@ -104,6 +104,22 @@ async fn overview(state: &AppState, officer: &Officer) -> Result<Message, AppErr
     ))
 }
 
+/// Whether this officer may still read `conversation`: a shift lead always, an operator while
+/// they hold it (a handover or a requeue takes it away).
+async fn still_reads(state: &AppState, officer: &Officer, conversation: ConversationId) -> bool {
+    let principal = &officer.0.principal;
+    if principal
+        .role
+        .may(vigie_domain::Permission::ReadAllConversations)
+    {
+        return true;
+    }
+    matches!(
+        state.store.conversation(conversation).await,
+        Ok(Some(c)) if c.operator == Some(principal.id)
+    )
+}
+
 async fn push_thread(
     state: &AppState,
     w: &mut Watched,
@@ -162,6 +178,8 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
     let mut ping = tokio::time::interval(std::time::Duration::from_secs(15));
     let me = officer.0.principal.id;
     crate::presence::heartbeat(&state, me).await;
+    // An officer coming (back) online is a dispatch event: offers may now go to them.
+    state.hub.queue_changed();
     let mut last_beat = std::time::Instant::now();
     match overview(&state, &officer).await {
         Ok(msg) => {
@@ -192,6 +210,18 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                     None => std::future::pending().await,
                 }
             } => {
+                // Need to know holds at every push, not only at `watch`: a chat handed over or
+                // sent back to the queue stops reaching the officer who no longer holds it.
+                let allowed = match watched.as_ref() {
+                    Some(w) => still_reads(&state, &officer, w.id).await,
+                    None => true,
+                };
+                if !allowed {
+                    watched = None;
+                    let gone = json!({ "type": "error", "code": "forbidden" });
+                    if socket.send(frame(gone)).await.is_err() { return; }
+                    continue;
+                }
                 match (changed, watched.as_mut()) {
                     (Ok(signal), Some(w)) => {
                         let before = std::mem::replace(&mut w.heard, signal);
