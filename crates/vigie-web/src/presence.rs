@@ -250,13 +250,26 @@ pub async fn witness_queue_api(
 /// Colleagues who can receive a handover now: on shift, connected, with a free place.
 pub async fn receivers(state: &AppState, except: StaffId) -> Result<Vec<Presence>, AppError> {
     let now = state.clock.now();
+    // A pending offer reserves its place, as dispatch counts it.
+    let snapshot = state.store.dispatch_snapshot().await?;
+    let offered = |id: StaffId| {
+        let n = snapshot
+            .offers
+            .iter()
+            .filter(|o| o.officer == id && o.expires_at > now)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
     Ok(state
         .store
         .presences()
         .await?
         .into_iter()
         .filter(|p| {
-            p.staff != except && p.duty == Duty::OnShift && alive(p, now) && p.held < p.capacity
+            p.staff != except
+                && p.duty == Duty::OnShift
+                && alive(p, now)
+                && p.held.saturating_add(offered(p.staff)) < p.capacity
         })
         .collect())
 }

@@ -574,3 +574,23 @@ async fn admins_keep_canned_replies_per_language_and_officers_read_them_in_the_w
         (4, 1, 1)
     );
 }
+
+#[tokio::test]
+async fn a_client_claiming_to_have_read_the_future_cannot_inflate_its_seen_mark() {
+    let server = Server::start();
+    let Live { witness, mut o, .. } = live(&server, "agent.futur").await;
+    // A forged witness client says it has read up to a billion: what exists bounds it.
+    let mut forged = witness.socket(1_000_000_000).await;
+    say(
+        &mut forged,
+        json!({ "type": "seen", "seq": 1_000_000_000u64 }),
+    )
+    .await;
+    let heard = frames_within(&mut o, Duration::from_millis(1500)).await;
+    for f in of_type(&heard, "seen") {
+        assert!(
+            f["seq"].as_u64().unwrap() < 1_000,
+            "a seen mark ran ahead of the thread: {f}"
+        );
+    }
+}

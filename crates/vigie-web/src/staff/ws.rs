@@ -260,7 +260,9 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                                 let signal = state.hub.subscribe(conversation_id);
                                 let heard = *signal.borrow();
                                 let notes = heard.notes;
-                                let mut w = Watched { id: conversation_id, reader, last: after, signal, notes, heard, typing: Default::default(), seen: 0 };
+                                // Bounded by what exists, so a "seen" mark never runs ahead of the thread.
+                                let exists = state.store.conversation(conversation_id).await.ok().flatten().map_or(0, |c| c.last_seq);
+                                let mut w = Watched { id: conversation_id, reader, last: after.min(exists), signal, notes, heard, typing: Default::default(), seen: 0 };
                                 let mut r = push_thread(&state, &mut w, &mut socket).await;
                                 if r.is_ok() { r = push_notes(&state, &w, &mut socket).await; }
                                 if let (true, Some(mark)) = (r.is_ok(), crate::comfort::current(Party::Officer, &heard, Some(w.id))) {

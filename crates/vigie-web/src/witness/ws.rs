@@ -159,6 +159,9 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
         Ok(w) => w,
         Err(e) => return refuse(tr, socket, e).await,
     };
+    // What the client says it has read is bounded by what exists: a "seen" mark can never run
+    // ahead of the thread.
+    last = last.min(witness.conversation.last_seq);
     if socket
         .send(frame(
             json!({ "type": "ready", "state": witness.conversation.state }),
