@@ -594,3 +594,31 @@ async fn a_client_claiming_to_have_read_the_future_cannot_inflate_its_seen_mark(
         );
     }
 }
+
+#[tokio::test]
+async fn a_shift_lead_looking_on_is_not_the_officer_the_witness_sees_typing() {
+    let server = Server::start();
+    let Live { witness, mut w, .. } = live(&server, "agent.tenu").await;
+    let lead = server.staff("supervisor", "chef.regard", "").await;
+    let mut l = lead.socket().await;
+    until(&mut l, |f| f["type"] == "queue").await;
+    say(
+        &mut l,
+        json!({ "type": "watch", "conversation_id": witness.id, "after": 0 }),
+    )
+    .await;
+    until(&mut l, |f| f["type"] == "case").await;
+    say(
+        &mut l,
+        json!({ "type": "typing", "conversation_id": witness.id }),
+    )
+    .await;
+    say(
+        &mut l,
+        json!({ "type": "seen", "conversation_id": witness.id, "seq": 1 }),
+    )
+    .await;
+    let heard = frames_within(&mut w, Duration::from_millis(1500)).await;
+    assert!(of_type(&heard, "typing").is_empty(), "{heard:?}");
+    assert!(of_type(&heard, "seen").is_empty(), "{heard:?}");
+}

@@ -83,6 +83,8 @@ struct Watched {
     heard: crate::hub::Signal,
     typing: crate::comfort::Throttle,
     seen: u64,
+    /// This officer holds the conversation (a lead may watch one they do not hold).
+    holds: bool,
 }
 
 async fn overview(state: &AppState, officer: &Officer) -> Result<Message, AppError> {
@@ -261,8 +263,12 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                                 let heard = *signal.borrow();
                                 let notes = heard.notes;
                                 // Bounded by what exists, so a "seen" mark never runs ahead of the thread.
-                                let exists = state.store.conversation(conversation_id).await.ok().flatten().map_or(0, |c| c.last_seq);
-                                let mut w = Watched { id: conversation_id, reader, last: after.min(exists), signal, notes, heard, typing: Default::default(), seen: 0 };
+                                let conv = state.store.conversation(conversation_id).await.ok().flatten();
+                                let exists = conv.as_ref().map_or(0, |c| c.last_seq);
+                                // Only the holder's typing and reading reach the witness: a lead looking on is not
+                                // "the officer" of the conversation.
+                                let holds = conv.as_ref().is_some_and(|c| c.operator == Some(me));
+                                let mut w = Watched { id: conversation_id, reader, last: after.min(exists), signal, notes, heard, typing: Default::default(), seen: 0, holds };
                                 let mut r = push_thread(&state, &mut w, &mut socket).await;
                                 if r.is_ok() { r = push_notes(&state, &w, &mut socket).await; }
                                 if let (true, Some(mark)) = (r.is_ok(), crate::comfort::current(Party::Officer, &heard, Some(w.id))) {
@@ -281,7 +287,7 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                     Ok(Incoming::Ping) => socket.send(frame(json!({ "type": "pong" }))).await.map_err(|_| AppError::Conflict("closed")),
                     Ok(Incoming::Typing { conversation_id }) => match watched.as_mut() {
                         Some(w) if w.id == conversation_id => {
-                            if w.typing.allow(tokio::time::Instant::now()) {
+                            if w.holds && w.typing.allow(tokio::time::Instant::now()) {
                                 state.hub.typing(w.id, Party::Officer);
                             }
                             Ok(())
@@ -290,7 +296,9 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
                     },
                     Ok(Incoming::Seen { conversation_id, seq }) => match watched.as_mut() {
                         Some(w) if w.id == conversation_id => {
-                            if let Some(seq) = crate::comfort::advance(&mut w.seen, seq, w.last) {
+                            if !w.holds {
+                                // Nothing to relay for a lead looking on.
+                            } else if let Some(seq) = crate::comfort::advance(&mut w.seen, seq, w.last) {
                                 state.hub.seen(w.id, Party::Officer, seq);
                             }
                             Ok(())

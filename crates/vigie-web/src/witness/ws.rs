@@ -242,7 +242,11 @@ async fn run(state: AppState, locale: vigie_domain::Locale, mut socket: WebSocke
                     }
                     Ok(Incoming::Ping) => frame(json!({ "type": "pong" })),
                     Ok(Incoming::Typing) => {
-                        if typing.allow(tokio::time::Instant::now()) {
+                        // A conversation blocked as abusive relays nothing more (checked at most
+                        // once per throttle period).
+                        if typing.allow(tokio::time::Instant::now())
+                            && !matches!(state.store.conversation(id).await, Ok(Some(c)) if c.blocked_at.is_some())
+                        {
                             state.hub.typing(id, Party::Witness);
                         }
                         continue;
