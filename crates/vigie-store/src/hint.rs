@@ -20,8 +20,11 @@ pub enum Hint {
     Epoch(ConversationId),
     /// Staff-side change: a note, a report saved, a case closed.
     Staff(ConversationId),
-    /// The queue changed.
+    /// The queue changed (consoles re-read it; the dispatcher runs).
     Queue,
+    /// Something dispatch depends on changed that no console shows (an officer's console came
+    /// online): the dispatcher runs, the consoles are left alone.
+    Dispatch,
     /// Hints may have been lost (the listener reconnected): everyone re-reads.
     Resync,
     /// Ephemeral: one side of the conversation is typing.
@@ -84,6 +87,7 @@ impl fmt::Display for Hint {
             Hint::Epoch(c) => write!(f, "t:{c}"),
             Hint::Staff(c) => write!(f, "s:{c}"),
             Hint::Queue => f.write_str("q"),
+            Hint::Dispatch => f.write_str("d"),
             Hint::Resync => f.write_str("r"),
             Hint::Typing { conversation, from } => write!(f, "y:{conversation}:{}", from.code()),
             Hint::Seen {
@@ -116,6 +120,7 @@ impl FromStr for Hint {
             "t" => Hint::Epoch(id()?),
             "s" => Hint::Staff(id()?),
             "q" => Hint::Queue,
+            "d" => Hint::Dispatch,
             "r" => Hint::Resync,
             "y" => {
                 let conversation = id()?;
@@ -198,6 +203,7 @@ mod proptests {
             id.clone().prop_map(Hint::Epoch),
             id.clone().prop_map(Hint::Staff),
             Just(Hint::Queue),
+            Just(Hint::Dispatch),
             Just(Hint::Resync),
             (id.clone(), any::<bool>()).prop_map(|(conversation, w)| Hint::Typing {
                 conversation,

@@ -82,7 +82,7 @@ async fn roster(state: &AppState) -> Option<vigie_domain::Timestamp> {
 /// Starts the runtime on this node.
 pub fn start(state: &AppState) {
     let state = state.clone();
-    let mut signal = state.hub.subscribe_queue();
+    let mut signal = state.hub.subscribe_dispatch();
     let tasks = state.tasks.clone();
     tasks.spawn(async move {
         loop {

@@ -53,6 +53,8 @@ impl Signal {
 pub struct Hub {
     conversations: Mutex<HashMap<ConversationId, watch::Sender<Signal>>>,
     staff: watch::Sender<u64>,
+    /// The dispatcher's wake-up: every queue change, and what only dispatch cares about.
+    dispatch: watch::Sender<u64>,
     /// Where hints for the other nodes go, when the store is shared.
     outbox: OnceLock<mpsc::UnboundedSender<Hint>>,
 }
@@ -62,6 +64,7 @@ impl Default for Hub {
         Self {
             conversations: Mutex::new(HashMap::new()),
             staff: watch::channel(0).0,
+            dispatch: watch::channel(0).0,
             outbox: OnceLock::new(),
         }
     }
@@ -113,6 +116,13 @@ impl Hub {
         self.publish(Hint::Queue);
     }
 
+    /// Wakes the dispatcher without making every console re-read the queue (an officer's
+    /// console came online: with a thousand consoles open, a queue signal per connection
+    /// would make each of them re-read the queue a thousand times).
+    pub fn dispatch_wake(&self) {
+        self.publish(Hint::Dispatch);
+    }
+
     /// One side is typing (ephemeral; the caller throttles).
     pub fn typing(&self, id: ConversationId, from: Party) {
         self.publish(Hint::Typing {
@@ -150,7 +160,11 @@ impl Hub {
             }
             Hint::Epoch(id) => self.bump(id, |s| s.epoch += 1),
             Hint::Staff(id) => self.bump(id, |s| s.notes += 1),
-            Hint::Queue => self.staff.send_modify(|n| *n += 1),
+            Hint::Queue => {
+                self.staff.send_modify(|n| *n += 1);
+                self.dispatch.send_modify(|n| *n += 1);
+            }
+            Hint::Dispatch => self.dispatch.send_modify(|n| *n += 1),
             Hint::Typing { conversation, from } => self.bump(conversation, |s| match from {
                 Party::Witness => s.witness_typing += 1,
                 Party::Officer => s.officer_typing += 1,
@@ -174,8 +188,14 @@ impl Hub {
                     }
                 }
                 self.staff.send_modify(|n| *n += 1);
+                self.dispatch.send_modify(|n| *n += 1);
             }
         }
+    }
+
+    /// The dispatcher's signal: queue changes and dispatch wake-ups.
+    pub fn subscribe_dispatch(&self) -> watch::Receiver<u64> {
+        self.dispatch.subscribe()
     }
 
     pub fn subscribe_queue(&self) -> watch::Receiver<u64> {

@@ -180,8 +180,9 @@ async fn run(state: AppState, officer: Officer, mut socket: WebSocket) {
     let mut ping = tokio::time::interval(std::time::Duration::from_secs(15));
     let me = officer.0.principal.id;
     crate::presence::heartbeat(&state, me).await;
-    // An officer coming (back) online is a dispatch event: offers may now go to them.
-    state.hub.queue_changed();
+    // An officer coming (back) online is a dispatch event: offers may now go to them. Only the
+    // dispatcher is woken; if it offers something, it signals the queue itself.
+    state.hub.dispatch_wake();
     let mut last_beat = std::time::Instant::now();
     match overview(&state, &officer).await {
         Ok(msg) => {
