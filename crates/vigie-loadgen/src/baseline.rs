@@ -183,6 +183,14 @@ impl Drop for Subscription {
 }
 
 impl Relay {
+    fn new(db: SqlitePool) -> Arc<Relay> {
+        Arc::new(Relay {
+            db,
+            officers: Mutex::new(HashMap::new()),
+            next_officer: AtomicU64::new(0),
+        })
+    }
+
     fn officers(&self) -> MutexGuard<'_, HashMap<String, Vec<Officer>>> {
         self.officers.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -314,7 +322,13 @@ async fn relay_connection(relay: Arc<Relay>, stream: TcpStream) -> anyhow::Resul
         }
     };
     // 2. ready, the backlog, then live events (officers) and sends (witnesses).
-    let (backlog, live) = relay.join(&conversation, role, after).await?;
+    let (backlog, live) = match relay.join(&conversation, role, after).await {
+        Ok(joined) => joined,
+        Err(e) => {
+            eprintln!("relay: reading a backlog: {e:#}");
+            return Err(e);
+        }
+    };
     let (_subscription, mut live) = match live {
         Some((sub, rx)) => (Some(sub), Some(rx)),
         None => (None, None),
@@ -380,16 +394,6 @@ async fn relay_schema(db: &SqlitePool) -> anyhow::Result<()> {
     Ok(())
 }
 
-impl Relay {
-    fn new(db: SqlitePool) -> Arc<Relay> {
-        Arc::new(Relay {
-            db,
-            officers: Mutex::new(HashMap::new()),
-            next_officer: AtomicU64::new(0),
-        })
-    }
-}
-
 /// Serves the relay on `listener` with the (migrated) database `db`, for ever.
 async fn serve_relay(listener: TcpListener, db: SqlitePool) -> anyhow::Result<()> {
     serve(listener, Relay::new(db)).await
@@ -427,8 +431,11 @@ struct Kind<'a> {
     kind: std::borrow::Cow<'a, str>,
 }
 
-async fn idle_connection(stream: TcpStream) -> anyhow::Result<()> {
-    let mut ws = tokio_tungstenite::accept_async(stream).await?;
+async fn idle_connection(stream: TcpStream, read_buffer: Option<usize>) -> anyhow::Result<()> {
+    let config = read_buffer.map(|size| {
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(size)
+    });
+    let mut ws = tokio_tungstenite::accept_async_with_config(stream, config).await?;
     let mut ready = false;
     while let Some(frame) = ws.next().await {
         match frame? {
@@ -447,18 +454,19 @@ async fn idle_connection(stream: TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_idle(listener: TcpListener) -> anyhow::Result<()> {
-    accept_loop(listener, |stream| async move {
-        let _ = idle_connection(stream).await;
+async fn serve_idle(listener: TcpListener, read_buffer: Option<usize>) -> anyhow::Result<()> {
+    accept_loop(listener, move |stream| async move {
+        let _ = idle_connection(stream, read_buffer).await;
     })
     .await
 }
 
 /// The idle-connection baseline: answers a socket's first frame with `ready`, then holds it
-/// (answering pings) until the client closes it.
-pub async fn idle_server(listen: String) -> anyhow::Result<()> {
+/// (answering pings) until the client closes it. `read_buffer`: each socket's read buffer
+/// (tungstenite's default, 128 KiB, when `None`).
+pub async fn idle_server(listen: String, read_buffer: Option<usize>) -> anyhow::Result<()> {
     let listener = bind(&listen).await?;
-    serve_idle(listener).await
+    serve_idle(listener, read_buffer).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -789,7 +797,8 @@ mod tests {
                 .next()
                 .expect("the relay exited before listening")
                 .unwrap();
-            if let Some(addr) = line.strip_prefix("listening on ") {
+            // libtest prints `test <name> ... ` on the same line, just before.
+            if let Some((_, addr)) = line.split_once("listening on ") {
                 break addr.trim().parse().unwrap();
             }
         };
@@ -849,6 +858,11 @@ mod tests {
             expected_seq += 1;
             stored.insert(seq, e["event"]["client_id"].as_str().unwrap().to_owned());
         }
+        eprintln!(
+            "{} acknowledged before the kill, {} stored after it",
+            acked.len(),
+            stored.len()
+        );
         for (seq, client_id) in &acked {
             assert_eq!(
                 stored.get(seq),
@@ -880,7 +894,7 @@ mod tests {
     async fn idle_server_answers_ready_then_pings() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve_idle(listener));
+        let server = tokio::spawn(serve_idle(listener, None));
         let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/x"))
             .await
             .unwrap();
@@ -923,15 +937,15 @@ mod tests {
         assert_eq!(mode, "wal");
     }
 
-    /// Runs only with `VIGIE_BENCH_POSTGRES_URL` (an administrator URL): creates a database of
+    /// Runs only with `VIGIE_TEST_POSTGRES_URL` (an administrator URL): creates a database of
     /// its own and drops it.
     #[tokio::test]
     async fn postgres_inserts_commits_every_row() {
-        let Some(admin) = std::env::var("VIGIE_BENCH_POSTGRES_URL")
+        let Some(admin) = std::env::var("VIGIE_TEST_POSTGRES_URL")
             .ok()
             .filter(|s| !s.is_empty())
         else {
-            eprintln!("skipped: no VIGIE_BENCH_POSTGRES_URL");
+            eprintln!("skipped: no VIGIE_TEST_POSTGRES_URL");
             return;
         };
         let name = format!("vigie_baseline_test_{}", uuid::Uuid::new_v4().simple());

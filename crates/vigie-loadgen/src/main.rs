@@ -58,6 +58,9 @@ enum Cmd {
     IdleServer {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
+        /// Each socket's read buffer in bytes (default: tungstenite's, 128 KiB).
+        #[arg(long)]
+        read_buffer: Option<usize>,
     },
 }
 
@@ -70,7 +73,10 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Cmd::Relay { db, listen } => rt.block_on(baseline::relay(db, listen)),
-        Cmd::IdleServer { listen } => rt.block_on(baseline::idle_server(listen)),
+        Cmd::IdleServer {
+            listen,
+            read_buffer,
+        } => rt.block_on(baseline::idle_server(listen, read_buffer)),
         Cmd::Bench {
             only,
             quick,

@@ -103,7 +103,15 @@ impl Vigie {
             .append(true)
             .open(self.dir.join("server.log"))?;
         let started = Instant::now();
-        let mut child = Command::new(&self.bin)
+        let mut cmd = Command::new(&self.bin);
+        // The server sees the bench's settings only, none of the caller's (an unknown `VIGIE_`
+        // variable is an error, and a stray setting would change what is measured).
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("VIGIE_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
             .args(["serve", "--listen", listen, "--data-dir"])
             .arg(&self.dir)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -157,7 +165,13 @@ impl Vigie {
 
     /// Runs the CLI against this server's data directory, feeding `stdin`.
     pub fn cli(&self, args: &[&str], stdin: &str) -> anyhow::Result<String> {
-        let mut child = Command::new(&self.bin)
+        let mut cmd = Command::new(&self.bin);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("VIGIE_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
             .args(args)
             .arg("--data-dir")
             .arg(&self.dir)

@@ -56,8 +56,12 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .pragma("secure_delete", "ON");
+        // No ping before each acquire (sqlx's default): a connection to a local file cannot go
+        // stale, and the ping is one more round trip to the connection's worker thread on every
+        // query (B5 in BENCHMARKS.md).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.clone())
             .await
@@ -68,6 +72,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.read_only(true))
             .await

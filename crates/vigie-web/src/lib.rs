@@ -2,6 +2,12 @@
 //! and translations. Handlers extract and authorize, call one store operation, then render.
 //! No SQL here.
 
+/// Each WebSocket's read buffer. Tungstenite's default (128 KiB, zero-filled, so resident)
+/// made an idle witness connection cost 134 KiB of server memory; chat frames are small, and
+/// a larger frame (up to the socket's limit) grows the buffer as it arrives. Measured by B3
+/// (BENCHMARKS.md).
+pub(crate) const WS_READ_BUFFER: usize = 4 * 1024;
+
 pub mod auth;
 mod comfort;
 pub mod crypto;

@@ -253,6 +253,13 @@ pub async fn serve(
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // Chat frames are small and each one matters at once: no Nagle delay (an acknowledgement
+    // or an event held back until the peer's delayed ACK would cost up to 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     // Tests and scripts read this line to find the port.
     println!("Vigie listening on http://{addr}");
     tracing::info!(%addr, "listening");

@@ -280,3 +280,48 @@ async fn metrics_count_traffic_and_hold_nothing_personal() {
         assert!(!text.contains(secret), "{secret}");
     }
 }
+
+#[tokio::test]
+async fn static_assets_travel_gzip_compressed_to_clients_that_accept_it() {
+    use std::io::Read;
+    let server = Server::start();
+    let http = reqwest::Client::new();
+    for file in ["witness.js", "vigie.css", "pow-worker.js"] {
+        let url = server.url(&format!("/static/{file}"));
+        let plain = http.get(&url).send().await.unwrap();
+        assert_eq!(plain.status(), 200);
+        assert!(plain.headers().get("content-encoding").is_none(), "{file}");
+        assert_eq!(plain.headers()["vary"], "Accept-Encoding");
+        let plain = plain.text().await.unwrap();
+
+        let gz = http
+            .get(&url)
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gz.status(), 200);
+        assert_eq!(gz.headers()["content-encoding"], "gzip", "{file}");
+        let bytes = gz.bytes().await.unwrap();
+        assert!(
+            bytes.len() * 2 < plain.len(),
+            "{file}: {} of {}",
+            bytes.len(),
+            plain.len()
+        );
+        let mut unpacked = String::new();
+        flate2::read::GzDecoder::new(bytes.as_ref())
+            .read_to_string(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain, "{file}");
+
+        // Refused by weight zero: plain again.
+        let refused = http
+            .get(&url)
+            .header("accept-encoding", "gzip;q=0")
+            .send()
+            .await
+            .unwrap();
+        assert!(refused.headers().get("content-encoding").is_none());
+    }
+}

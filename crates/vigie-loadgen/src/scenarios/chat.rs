@@ -85,6 +85,10 @@ pub async fn drive(
     drain: Duration,
     stop: Option<Arc<tokio::sync::Notify>>,
 ) -> (Vec<Pair>, Outcome) {
+    // Client ids stay unique across runs on the same pairs: a repeated id is, rightly,
+    // acknowledged again without a new message.
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let first = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 1_000_000_000;
     let n = pairs.len().max(1);
     let period = Duration::from_secs_f64(n as f64 / rate);
     let base = Instant::now() + Duration::from_millis(50);
@@ -93,7 +97,7 @@ pub async fn drive(
         let offset = Duration::from_secs_f64(k as f64 / rate);
         let stop = stop.clone();
         tasks.push(tokio::spawn(run_pair(
-            k, pair, base, offset, period, duration, drain, stop,
+            k, first, pair, base, offset, period, duration, drain, stop,
         )));
     }
     let mut out = Outcome::default();
@@ -128,6 +132,7 @@ pub async fn drive(
 #[allow(clippy::too_many_arguments)]
 async fn run_pair(
     k: usize,
+    first: u64,
     mut pair: Pair,
     base: Instant,
     offset: Duration,
@@ -179,7 +184,7 @@ async fn run_pair(
         tokio::select! {
             () = &mut stopped => { r.broken = true; break; }
             () = tokio::time::sleep_until(next.into()), if sending => {
-                let id = format!("{k}-{}", r.sent);
+                let id = format!("{k}-{}", first + r.sent as u64);
                 sent_times.push(Instant::now());
                 if pair.witness.send(send_frame(&id, &id)).await.is_err() {
                     r.broken = true;
@@ -193,9 +198,9 @@ async fn run_pair(
                 let Some(Ok(frame)) = frame else { r.broken = true; break; };
                 let Some(v) = json_of(&frame) else { continue };
                 if v["type"] == "ack" {
-                    if let Some(j) = v["client_id"].as_str().and_then(|c| parse_id(c, k)) {
+                    if let Some(j) = v["client_id"].as_str().and_then(|c| parse_id(c, k)).and_then(|j| j.checked_sub(first)) {
                         if acked.insert(j) {
-                            r.acked.push(format!("{k}-{j}"));
+                            r.acked.push(format!("{k}-{}", first + j));
                             if let Some(t) = sent_times.get(j as usize) { r.ack.push(t.elapsed()); }
                         } else {
                             r.duplicate_acks += 1;
@@ -211,7 +216,7 @@ async fn run_pair(
                 let Some(v) = json_of(&frame) else { continue };
                 if v["type"] != "event" { continue; }
                 let Some(body) = v["event"]["body"].as_str() else { continue };
-                let Some(j) = parse_id(body, k) else { continue };
+                let Some(j) = parse_id(body, k).and_then(|j| j.checked_sub(first)) else { continue };
                 if delivered.insert(j) {
                     if let Some(t) = sent_times.get(j as usize) { r.e2e.push(t.elapsed()); }
                     r.last_delivery = Some(Instant::now());
@@ -519,7 +524,11 @@ async fn ceiling(
         log.push(format!(
             "{rate:.0}/s → {:.0}/s p99 {p99:.1} ms{}",
             out.throughput,
-            if held { "" } else { " ✗" }
+            if held {
+                String::new()
+            } else {
+                format!(" ✗ ({} lost, {} broken)", out.lost(), out.broken)
+            }
         ));
         if !held {
             break;

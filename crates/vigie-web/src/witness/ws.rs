@@ -52,6 +52,7 @@ pub async fn upgrade(
     let tracker = state.tasks.clone();
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
+        .read_buffer_size(crate::WS_READ_BUFFER)
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
                 run(state, locale, socket).await;
