@@ -21,8 +21,9 @@ pub fn http() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// A witness's conversation, as `POST /api/v1/witness/conversations` answered it.
-#[derive(Debug, Clone)]
+/// A witness's conversation, as `POST /api/v1/witness/conversations` answered it. (No
+/// `Debug`: the token is a secret.)
+#[derive(Clone)]
 pub struct Witness {
     pub conversation_id: String,
     pub token: String,
@@ -148,8 +149,8 @@ pub async fn next_json(ws: &mut Ws, wait: Duration) -> anyhow::Result<Option<Val
     }
 }
 
-/// A staff member's session.
-#[derive(Debug, Clone)]
+/// A staff member's session. (No `Debug`: the cookie is a secret.)
+#[derive(Clone)]
 pub struct Staff {
     pub base: String,
     pub addr: String,

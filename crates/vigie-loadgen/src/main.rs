@@ -120,7 +120,11 @@ fn main() -> anyhow::Result<()> {
                     })
                     .collect::<anyhow::Result<_>>()?
             };
-            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            // Without credentials: the command is written into the report.
+            let command = std::env::args()
+                .map(|a| redact(&a))
+                .collect::<Vec<_>>()
+                .join(" ");
             let mut report = Report {
                 command,
                 started_at: now_rfc3339(),
@@ -169,6 +173,14 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// `scheme://user:password@host…` → `scheme://…@host…`.
+fn redact(arg: &str) -> String {
+    match (arg.find("://"), arg.find('@')) {
+        (Some(i), Some(j)) if j > i + 3 => format!("{}…{}", &arg[..i + 3], &arg[j..]),
+        _ => arg.to_owned(),
     }
 }
 

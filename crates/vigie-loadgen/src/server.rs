@@ -121,19 +121,14 @@ impl Vigie {
             .spawn()
             .with_context(|| format!("starting {}", self.bin.display()))?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let Some(line) = lines.next() else {
-                bail!(
-                    "vigie exited before listening; its log ends with:\n{}",
-                    tail(&self.dir.join("server.log"))
-                );
-            };
-            if let Some(rest) = line?.strip_prefix("Vigie listening on http://") {
-                break rest.trim().to_owned();
-            }
+        let Some(addr) = listening(stdout, "Vigie listening on http://") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "vigie did not listen within {LISTEN_WITHIN:?}; its log ends with:\n{}",
+                tail(&self.dir.join("server.log"))
+            );
         };
-        std::thread::spawn(move || for _ in lines {});
         self.started_in = started.elapsed();
         self.addr = addr;
         self.child = Some(child);
@@ -223,6 +218,27 @@ impl Drop for Vigie {
     }
 }
 
+/// How long a process may take to say it listens.
+const LISTEN_WITHIN: Duration = Duration::from_secs(90);
+
+/// Reads `stdout` until a line starting with `prefix`, within `LISTEN_WITHIN`; returns the
+/// rest of that line, and keeps draining the pipe so the process never blocks on it.
+fn listening(stdout: std::process::ChildStdout, prefix: &'static str) -> Option<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix(prefix) {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(rest.trim().to_owned());
+                }
+            }
+        }
+    });
+    rx.recv_timeout(LISTEN_WITHIN).ok()
+}
+
 /// The last lines of a log file, for an error message.
 pub fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -273,16 +289,14 @@ impl Baseline {
             .stderr(Stdio::inherit())
             .spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let Some(line) = lines.next() else {
-                bail!("baseline {:?} exited before listening", self.args);
-            };
-            if let Some(rest) = line?.strip_prefix("listening on ") {
-                break rest.trim().to_owned();
-            }
+        let Some(addr) = listening(stdout, "listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "baseline {:?} did not listen within {LISTEN_WITHIN:?}",
+                self.args
+            );
         };
-        std::thread::spawn(move || for _ in lines {});
         self.started_in = started.elapsed();
         self.addr = addr;
         self.child = Some(child);
@@ -330,10 +344,24 @@ impl PgDb {
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await?;
-        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+        // postgres://host[:port]/db[?params] → the same with this database.
+        let (path, query) = admin
+            .split_once('?')
+            .map_or((admin, None), |(p, q)| (p, Some(q)));
+        let server = match path
+            .strip_prefix("postgres://")
+            .or_else(|| path.strip_prefix("postgresql://"))
+        {
+            Some(rest) if rest.contains('/') => path.rsplit_once('/').map_or(path, |(b, _)| b),
+            _ => path,
+        };
+        let url = match query {
+            Some(q) => format!("{server}/{name}?{q}"),
+            None => format!("{server}/{name}"),
+        };
         Ok(PgDb {
             admin: admin.to_owned(),
-            url: format!("{base}/{name}"),
+            url,
             name,
         })
     }
@@ -341,8 +369,8 @@ impl PgDb {
 
 impl Drop for PgDb {
     fn drop(&mut self) {
-        // A blocking drop: `psql` if present, else leave it (names are unique per run).
-        let _ = Command::new("psql")
+        // A blocking drop: `psql` if present, else say so (names are unique per run).
+        let dropped = Command::new("psql")
             .arg(&self.admin)
             .args([
                 "-q",
@@ -352,5 +380,8 @@ impl Drop for PgDb {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        if !dropped.is_ok_and(|s| s.success()) {
+            eprintln!("note: the benchmark database {} was not dropped", self.name);
+        }
     }
 }

@@ -158,6 +158,7 @@ mod tests {
             Hint::Epoch(c),
             Hint::Staff(c),
             Hint::Queue,
+            Hint::Dispatch,
             Hint::Resync,
             Hint::Typing {
                 conversation: c,

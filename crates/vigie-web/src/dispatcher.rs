@@ -3,7 +3,8 @@
 //! changed, never on a polling timer:
 //! - on every change of the queue or of who holds what (a new chat, a take, a close, a duty or
 //!   capacity change, an offer accepted or declined, a handover), on this node or another (the
-//!   hub's queue signal crosses nodes through the store's hints);
+//!   hub's queue signal crosses nodes through the store's hints), and when an officer's console
+//!   comes online (the hub's dispatch signal, which leaves the other consoles alone);
 //! - at the plan's next deadline (an offer expiring, a first reply due, an officer's grace
 //!   running out, a long wait reaching the target), the one timer it keeps;
 //! - at the roster's next shift start or end: each run first applies the roster (the store's

@@ -97,6 +97,9 @@ pub struct Inner {
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks so shutdown can wait for them.
     pub tasks: TaskTracker,
+    /// When each officer's heartbeat was last written from this node (see
+    /// `presence::heartbeat`).
+    beats: Mutex<std::collections::HashMap<vigie_domain::StaffId, std::time::Instant>>,
 }
 
 #[derive(Clone)]
@@ -110,6 +113,27 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// Whether this officer's heartbeat is due: not written from this node within `every`.
+    /// Marks it written when it is.
+    pub(crate) fn beat_due(
+        &self,
+        staff: vigie_domain::StaffId,
+        every: std::time::Duration,
+    ) -> bool {
+        let Ok(mut beats) = self.beats.lock() else {
+            return true;
+        };
+        let now = std::time::Instant::now();
+        if beats
+            .get(&staff)
+            .is_some_and(|last| now.duration_since(*last) < every)
+        {
+            return false;
+        }
+        beats.insert(staff, now);
+        true
+    }
+
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -130,6 +154,7 @@ impl AppState {
             limits,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            beats: Mutex::new(std::collections::HashMap::new()),
         })))
     }
 

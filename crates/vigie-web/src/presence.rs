@@ -440,8 +440,14 @@ pub async fn capacity_api(
     Ok(Json(json!({ "capacity": body.capacity })))
 }
 
-/// Writes nothing but the heartbeat; called by the staff socket.
+/// Writes nothing but the heartbeat; called by the staff socket. At most once per officer per
+/// `HEARTBEAT_EVERY` from this node, however many consoles (tabs) the officer has open: with
+/// one console per conversation, B1's thousand sockets otherwise wrote a hundred heartbeats a
+/// second through the one writer (BENCHMARKS.md).
 pub async fn heartbeat(state: &AppState, staff: StaffId) {
+    if !state.beat_due(staff, HEARTBEAT_EVERY) {
+        return;
+    }
     // A failed heartbeat is retried by the next ping; liveness has a grace for exactly this.
     if let Err(e) = state.store.heartbeat(staff, state.clock.now()).await {
         tracing::warn!(error = %e, "heartbeat not recorded");

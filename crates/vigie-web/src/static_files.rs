@@ -50,6 +50,8 @@ const FILES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn router() -> Router<AppState> {
+    // Compressed now, at start-up, rather than on the first request.
+    gzipped();
     Router::new().route("/static/{file}", get(serve))
 }
 
@@ -94,23 +96,34 @@ fn gzipped() -> &'static [Option<Vec<u8>>] {
     })
 }
 
-/// Whether `Accept-Encoding` lists gzip (or `*`) with a weight above zero.
+/// Whether `Accept-Encoding` accepts gzip: listed (or `*`) with a weight above zero, and not
+/// refused by name (`gzip;q=0` wins over `*`).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut named = None;
+    let mut star = false;
+    for coding in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("");
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| {
+            let p = p.to_ascii_lowercase();
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        // `x-gzip` is gzip's old name.
+        let gzip = name.strip_prefix("x-").unwrap_or(name);
+        if gzip.eq_ignore_ascii_case("gzip") {
+            named = Some(!refused);
+        } else if name == "*" {
+            star = !refused;
+        }
+    }
+    named.unwrap_or(star)
 }
 
 #[cfg(test)]
@@ -132,6 +145,9 @@ mod tests {
         assert!(!accepts_gzip(&with("gzip;q=0")));
         assert!(!accepts_gzip(&with("identity")));
         assert!(!accepts_gzip(&HeaderMap::new()));
+        assert!(!accepts_gzip(&with("gzip;q=0, *")));
+        assert!(!accepts_gzip(&with("GZIP;Q=0")));
+        assert!(accepts_gzip(&with(concat!("x", "-gzip"))));
     }
 
     #[test]

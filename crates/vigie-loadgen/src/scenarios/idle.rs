@@ -17,8 +17,13 @@ fn hold(mut ws: Ws) -> JoinHandle<()> {
 }
 
 /// Settles, then reads the process's resident memory.
-async fn settled_rss(pid: u32) -> anyhow::Result<u64> {
-    tokio::time::sleep(Duration::from_secs(2)).await;
+async fn settled_rss(pid: u32, quick: bool) -> anyhow::Result<u64> {
+    let settle = if quick {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(2)
+    };
+    tokio::time::sleep(settle).await;
     rss_kib(pid)
 }
 
@@ -33,12 +38,17 @@ async fn bare_socket(addr: &str) -> anyhow::Result<Ws> {
 }
 
 /// Memory per connection at each step: (connections, KiB per connection).
-async fn steps<F, Fut>(pid: u32, counts: &[usize], mut open: F) -> anyhow::Result<Vec<(usize, f64)>>
+async fn steps<F, Fut>(
+    pid: u32,
+    quick: bool,
+    counts: &[usize],
+    mut open: F,
+) -> anyhow::Result<Vec<(usize, f64)>>
 where
     F: FnMut(usize) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Ws>> + Send + 'static,
 {
-    let before = settled_rss(pid).await?;
+    let before = settled_rss(pid, quick).await?;
     let mut held: Vec<JoinHandle<()>> = Vec::new();
     let mut out = Vec::new();
     for &count in counts {
@@ -50,7 +60,7 @@ where
         for s in sockets {
             held.push(hold(s?));
         }
-        let rss = settled_rss(pid).await?;
+        let rss = settled_rss(pid, quick).await?;
         out.push((count, rss.saturating_sub(before) as f64 / count as f64));
     }
     for h in held {
@@ -72,7 +82,7 @@ async fn bare_steps(
     let bare = Baseline::start(ctx, &args)?;
     let pid = bare.pid().unwrap_or(0);
     let addr = bare.addr.clone();
-    steps(pid, counts, |_| {
+    steps(pid, ctx.quick, counts, |_| {
         let addr = addr.clone();
         async move { bare_socket(&addr).await }
     })
@@ -98,7 +108,7 @@ pub async fn b3(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         .collect::<anyhow::Result<_>>()?;
     let pid = v.pid().unwrap_or(0);
     let addr = v.addr.clone();
-    let vigie = steps(pid, counts, |i| {
+    let vigie = steps(pid, ctx.quick, counts, |i| {
         let w = witnesses[i].clone();
         let addr = addr.clone();
         async move { w.socket(&addr, 0).await }

@@ -33,7 +33,8 @@ pub async fn b4(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         let addr = v.addr.clone();
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until(at.into()).await;
-            let t = Instant::now();
+            // Timed from the scheduled instant: a late client cannot hide the server's queue.
+            let t = at;
             let w = client::start_with(&http, &base, proof).await?;
             let started = t.elapsed();
             let ws = w.socket(&addr, 0).await?;

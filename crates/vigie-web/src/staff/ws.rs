@@ -66,6 +66,7 @@ pub async fn upgrade(
     }
     let tracker = state.tasks.clone();
     ws.max_message_size(16 * 1024)
+        .max_frame_size(16 * 1024)
         .read_buffer_size(crate::WS_READ_BUFFER)
         .on_upgrade(move |socket| tracker.track_future(run(state, officer, socket)))
 }
