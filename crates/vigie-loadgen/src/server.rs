@@ -46,7 +46,7 @@ pub struct Vigie {
     bin: PathBuf,
     pub dir: PathBuf,
     env: Vec<(String, String)>,
-    child: Option<Child>,
+    child: Proc,
     /// `127.0.0.1:port`.
     pub addr: String,
     /// How long the last start took, from spawn to the listening line.
@@ -70,7 +70,7 @@ impl Vigie {
             bin: ctx.vigie.clone(),
             dir: dir.to_owned(),
             env,
-            child: None,
+            child: Proc::default(),
             addr: String::new(),
             started_in: Duration::ZERO,
         };
@@ -89,7 +89,7 @@ impl Vigie {
             bin: self.bin.clone(),
             dir: dir.to_owned(),
             env: self.env.clone(),
-            child: None,
+            child: Proc::default(),
             addr: String::new(),
             started_in: Duration::ZERO,
         };
@@ -104,13 +104,7 @@ impl Vigie {
             .open(self.dir.join("server.log"))?;
         let started = Instant::now();
         let mut cmd = Command::new(&self.bin);
-        // The server sees the bench's settings only, none of the caller's (an unknown `VIGIE_`
-        // variable is an error, and a stray setting would change what is measured).
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("VIGIE_") {
-                cmd.env_remove(key);
-            }
-        }
+        without_vigie_env(&mut cmd);
         let mut child = cmd
             .args(["serve", "--listen", listen, "--data-dir"])
             .arg(&self.dir)
@@ -131,7 +125,7 @@ impl Vigie {
         };
         self.started_in = started.elapsed();
         self.addr = addr;
-        self.child = Some(child);
+        self.child = Proc(Some(child));
         Ok(())
     }
 
@@ -140,16 +134,12 @@ impl Vigie {
     }
 
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.child.pid()
     }
 
     /// `kill -9`, as a crash would.
     pub fn kill_9(&mut self) -> anyhow::Result<()> {
-        if let Some(mut child) = self.child.take() {
-            child.kill()?;
-            child.wait()?;
-        }
-        Ok(())
+        self.child.kill_9()
     }
 
     /// Starts again on the same address and data directory.
@@ -161,11 +151,7 @@ impl Vigie {
     /// Runs the CLI against this server's data directory, feeding `stdin`.
     pub fn cli(&self, args: &[&str], stdin: &str) -> anyhow::Result<String> {
         let mut cmd = Command::new(&self.bin);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("VIGIE_") {
-                cmd.env_remove(key);
-            }
-        }
+        without_vigie_env(&mut cmd);
         let mut child = cmd
             .args(args)
             .arg("--data-dir")
@@ -209,12 +195,38 @@ impl Vigie {
     }
 }
 
-impl Drop for Vigie {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+/// The server sees the bench's settings only, none of the caller's (an unknown `VIGIE_`
+/// variable is an error, and a stray setting would change what is measured).
+fn without_vigie_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("VIGIE_") {
+            cmd.env_remove(key);
         }
+    }
+}
+
+/// A child process, killed when dropped.
+#[derive(Default)]
+struct Proc(Option<Child>);
+
+impl Proc {
+    fn pid(&self) -> Option<u32> {
+        self.0.as_ref().map(Child::id)
+    }
+
+    /// `kill -9`, as a crash would.
+    fn kill_9(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.0.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.kill_9();
     }
 }
 
@@ -261,7 +273,7 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
 pub struct Baseline {
     args: Vec<String>,
     me: PathBuf,
-    child: Option<Child>,
+    child: Proc,
     pub addr: String,
     pub started_in: Duration,
 }
@@ -271,7 +283,7 @@ impl Baseline {
         let mut b = Baseline {
             args: args.iter().map(|s| (*s).to_owned()).collect(),
             me: ctx.me.clone(),
-            child: None,
+            child: Proc::default(),
             addr: "127.0.0.1:0".into(),
             started_in: Duration::ZERO,
         };
@@ -299,33 +311,21 @@ impl Baseline {
         };
         self.started_in = started.elapsed();
         self.addr = addr;
-        self.child = Some(child);
+        self.child = Proc(Some(child));
         Ok(())
     }
 
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.child.pid()
     }
 
+    /// `kill -9`, as a crash would.
     pub fn kill_9(&mut self) -> anyhow::Result<()> {
-        if let Some(mut child) = self.child.take() {
-            child.kill()?;
-            child.wait()?;
-        }
-        Ok(())
+        self.child.kill_9()
     }
 
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.spawn()
-    }
-}
-
-impl Drop for Baseline {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
