@@ -155,6 +155,7 @@ pub async fn run_all(store: Dyn) {
     a_witness_who_leaves_can_no_longer_write(store.clone()).await;
     notes_never_enter_the_witness_thread(store.clone()).await;
     report_versions_conflicts_and_qualification(store.clone()).await;
+    racing_saves_of_one_version_keep_exactly_one(store.clone()).await;
     closing_without_report_and_illegal_transitions(store.clone()).await;
     sessions_expire(store.clone()).await;
     communes_are_found_by_name_postcode_and_code(store.clone()).await;
@@ -591,6 +592,46 @@ pub async fn report_versions_conflicts_and_qualification(store: Dyn) {
             .iter()
             .any(|a| a.action == action && a.actor.as_deref() == Some(officer.username.as_str())));
     }
+}
+
+/// Saves racing on one version: exactly one is kept, the others are told the version moved;
+/// the report a save returns is the report a read returns.
+pub async fn racing_saves_of_one_version_keep_exactly_one(store: Dyn) {
+    let officer = staff(store.as_ref(), Role::Operator, &[]).await;
+    let (id, case) = taken(store.as_ref(), &officer).await;
+    let mut handles = Vec::new();
+    for i in 0..6 {
+        let store = store.clone();
+        let case = case.clone();
+        let fields = ReportInput {
+            activity: "street_sale".into(),
+            commune: "59350".into(),
+            place: format!("Hall {i}"),
+            ..ReportInput::default()
+        }
+        .validate()
+        .unwrap();
+        handles.push(tokio::spawn(async move {
+            store.save_report(&case, 0, fields, now()).await
+        }));
+    }
+    let mut kept = Vec::new();
+    let mut conflicts = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(report) => kept.push(report),
+            Err(StoreError::VersionConflict {
+                expected: 0,
+                current: 1,
+            }) => conflicts += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((kept.len(), conflicts), (1, 5));
+    let read = store.report_for_conversation(id).await.unwrap().unwrap();
+    assert_eq!(read, kept[0]);
+    let versions = store.report_versions(read.id).await.unwrap();
+    assert_eq!(versions.len(), 1);
 }
 
 pub async fn closing_without_report_and_illegal_transitions(store: Dyn) {
