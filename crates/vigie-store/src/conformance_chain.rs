@@ -663,9 +663,17 @@ pub async fn the_purge_removes_personal_content_and_statistics_remain(store: Dyn
 }
 
 /// Words a scenario wrote into every sealed column, for backends to look for in their raw
-/// storage: none may be found there.
+/// storage: none may be found there. Six letters or more: a four-letter word turns up by
+/// chance in the base64 of the ciphertexts about once in twenty runs.
 pub const SEALED_WORDS: &[&str] = &[
-    "Zephyrin", "Quokka", "Quetzal", "Wombat", "Narval", "Oryx", "Axolotl", "Ibis",
+    "Zephyrin",
+    "Quokka",
+    "Quetzal",
+    "Wombat",
+    "Narval",
+    "Orycteropus",
+    "Axolotl",
+    "Threskiornis",
     // A handover note (the dispatch checks of `run_all`).
     "Pangolin",
 ];
@@ -682,9 +690,13 @@ pub async fn witness_words_round_trip_through_sealed_columns(store: Dyn) {
 
     // A conversation blocked and rejected: both reasons are sealed.
     let (_, blocked) = taken(s, &officer).await;
-    s.block_conversation(&blocked, ReasonText::parse("insultes Oryx").unwrap(), now())
-        .await
-        .unwrap();
+    s.block_conversation(
+        &blocked,
+        ReasonText::parse("insultes Orycteropus").unwrap(),
+        now(),
+    )
+    .await
+    .unwrap();
     let rejected = s
         .close_case(
             &blocked,
@@ -846,12 +858,12 @@ pub async fn witness_words_round_trip_through_sealed_columns(store: Dyn) {
     )
     .await
     .unwrap();
-    s.append_message(witness_msg(conv, "sealed2", "Ibis, le samedi"))
+    s.append_message(witness_msg(conv, "sealed2", "Threskiornis, le samedi"))
         .await
         .unwrap();
     let asked = s.follow_ups(report.id).await.unwrap();
     assert_eq!(asked[0].question, "Et Axolotl ?");
-    assert_eq!(asked[0].answer.as_deref(), Some("Ibis, le samedi"));
+    assert_eq!(asked[0].answer.as_deref(), Some("Threskiornis, le samedi"));
     let thread: Vec<_> = s
         .events_after(conv, 0, 100)
         .await
@@ -860,5 +872,5 @@ pub async fn witness_words_round_trip_through_sealed_columns(store: Dyn) {
         .filter_map(|e| e.body)
         .collect();
     assert!(thread.contains(&"Le guetteur Zephyrin est au hall C".to_owned()));
-    assert!(thread.contains(&"Ibis, le samedi".to_owned()));
+    assert!(thread.contains(&"Threskiornis, le samedi".to_owned()));
 }
