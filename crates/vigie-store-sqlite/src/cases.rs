@@ -416,7 +416,7 @@ pub(crate) async fn save_report(
     let current = report_where(s, "conversation_id", case.conversation().to_string())
         .await?
         .ok_or(StoreError::NotFound)?;
-    check_editable(&current, expected)?;
+    current.editable_at(expected)?;
     let departement = match &fields.commune {
         Some(c) => Some(
             sqlx::query_scalar::<_, String>("SELECT departement FROM communes WHERE insee = ?")
@@ -460,7 +460,7 @@ pub(crate) async fn save_report(
         let now = report_where(s, "conversation_id", case.conversation().to_string())
             .await?
             .ok_or(StoreError::NotFound)?;
-        check_editable(&now, expected)?;
+        now.editable_at(expected)?;
         return Err(StoreError::VersionConflict {
             expected,
             current: now.version,
@@ -497,20 +497,6 @@ pub(crate) async fn save_report(
         updated_at: from_millis(to_millis(at)),
         ..current
     })
-}
-
-/// The report can be edited at version `expected`.
-fn check_editable(report: &Report, expected: u32) -> StoreResult<()> {
-    if !report.state.is_editable() {
-        return Err(StoreError::NotEditable);
-    }
-    if report.version != expected {
-        return Err(StoreError::VersionConflict {
-            expected,
-            current: report.version,
-        });
-    }
-    Ok(())
 }
 
 /// Ends the live chat if it is still open: a `closed` event the witness sees.

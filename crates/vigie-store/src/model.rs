@@ -262,6 +262,22 @@ pub struct Report {
     pub review_on: Option<time::Date>,
 }
 
+impl Report {
+    /// The report may be saved over version `expected`: still in the chat, and not moved on.
+    pub fn editable_at(&self, expected: u32) -> crate::StoreResult<()> {
+        if !self.state.is_editable() {
+            return Err(crate::StoreError::NotEditable);
+        }
+        if self.version != expected {
+            return Err(crate::StoreError::VersionConflict {
+                expected,
+                current: self.version,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A check recorded during corroboration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
